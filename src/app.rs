@@ -1,0 +1,328 @@
+//! The commands, as the binary runs them: each takes plain options (no clap
+//! here), writes its report to `out`, and says how the process should exit.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde_json::json;
+
+use crate::config::{Config, FileRoles, Role};
+use crate::error::Error;
+use crate::gate::{self, GateResult};
+use crate::scan::{FileScan, Input, Options, ProblemKind, Scanner};
+use crate::schema::Schema;
+use crate::stats;
+
+/// How a command ended; the binary maps it to the process exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    /// 0: everything passed.
+    Ok,
+    /// 1: a gate or validation failed.
+    Failed,
+    /// 2: usage or input error (e.g. an unreadable file).
+    Error,
+}
+
+impl Exit {
+    pub fn code(self) -> u8 {
+        match self {
+            Exit::Ok => 0,
+            Exit::Failed => 1,
+            Exit::Error => 2,
+        }
+    }
+}
+
+/// Options shared by the dataset commands (`validate`, `check`, `stats`).
+#[derive(Debug, Clone, Default)]
+pub struct DatasetOptions {
+    /// Files to read; `-` is standard input. `check` finds dataset files when empty.
+    pub files: Vec<PathBuf>,
+    /// Files judged as train (whole-set gates) whatever their names.
+    pub train: Vec<PathBuf>,
+    /// Files judged as eval whatever their names.
+    pub eval: Vec<PathBuf>,
+    pub config: Option<PathBuf>,
+    pub schema: Option<PathBuf>,
+    pub json: bool,
+    pub cwd: PathBuf,
+}
+
+/// Config, schema and inputs of one dataset command, before any record is read.
+struct Session {
+    config: Config,
+    schema: Schema,
+    inputs: Vec<Input>,
+    /// Files that could not be opened: reported, and the run exits 2.
+    errors: Vec<Error>,
+}
+
+impl Session {
+    fn open(opts: &DatasetOptions, discover: bool) -> Result<Self, Error> {
+        let config = Config::load(opts.config.as_deref(), &opts.cwd)?;
+        let schema = match opts.schema.clone().or_else(|| config.schema_path()) {
+            Some(path) => Schema::from_file(&path)?,
+            None => Schema::builtin()?,
+        };
+        let roles = config.matchers()?;
+        let mut listed: Vec<(PathBuf, Option<Role>)> = Vec::new();
+        listed.extend(opts.files.iter().map(|p| (p.clone(), None)));
+        listed.extend(opts.train.iter().map(|p| (p.clone(), Some(Role::Train))));
+        listed.extend(opts.eval.iter().map(|p| (p.clone(), Some(Role::Eval))));
+        if listed.is_empty() && discover {
+            listed = discover_datasets(&opts.cwd, &roles).into_iter().map(|p| (p, None)).collect();
+        }
+        let mut inputs = Vec::new();
+        let mut errors = Vec::new();
+        for (path, role) in listed {
+            let role = role.unwrap_or_else(|| roles.role(&path));
+            let opened = if path.as_os_str() == "-" {
+                Ok(Input::stdin(role))
+            } else {
+                Input::open(&path, role)
+            };
+            match opened {
+                Ok(input) => inputs.push(input),
+                Err(e) => errors.push(e),
+            }
+        }
+        Ok(Session { config, schema, inputs, errors })
+    }
+
+    fn scan(self, full_stats: bool) -> (Config, Vec<FileScan>, Vec<Error>) {
+        let total: u64 = self.inputs.iter().filter_map(Input::len).sum();
+        let progress = progress_bar(total);
+        let mut scanner = Scanner::new(&self.schema, Options::from_config(&self.config, full_stats));
+        let scans: Vec<FileScan> = self.inputs.into_iter().map(|i| scanner.scan(i, &progress)).collect();
+        progress.finish_and_clear();
+        (self.config, scans, self.errors)
+    }
+}
+
+/// A byte-count bar on stderr for inputs worth waiting on; indicatif draws
+/// nothing when stderr is not a terminal, so scripts and the hook stay quiet.
+fn progress_bar(total: u64) -> indicatif::ProgressBar {
+    const WORTH_SHOWING: u64 = 32 << 20;
+    if total < WORTH_SHOWING {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(total);
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "{spinner} checking {bytes}/{total_bytes} ({bytes_per_sec}, {eta} left) {wide_bar}",
+    ) {
+        bar.set_style(style);
+    }
+    bar
+}
+
+/// Dataset files under `cwd` matching any configured glob, honouring .gitignore.
+fn discover_datasets(cwd: &Path, roles: &FileRoles) -> Vec<PathBuf> {
+    let mut found: Vec<PathBuf> = ignore::WalkBuilder::new(cwd)
+        .build()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_some_and(|t| t.is_file()))
+        .map(|e| e.path().strip_prefix(cwd).unwrap_or(e.path()).to_path_buf())
+        .filter(|p| roles.is_dataset(p) || roles.role(p) != Role::Other)
+        .collect();
+    found.sort();
+    found
+}
+
+fn exit_for(failed: bool, scans: &[FileScan], errors: &[Error]) -> Exit {
+    let io = scans.iter().flat_map(|s| &s.problems).any(|p| p.kind == ProblemKind::Io);
+    if !errors.is_empty() || io {
+        Exit::Error
+    } else if failed {
+        Exit::Failed
+    } else {
+        Exit::Ok
+    }
+}
+
+fn report_errors(errors: &[Error], err: &mut dyn Write) -> std::io::Result<()> {
+    for e in errors {
+        writeln!(err, "revmine: {e}")?;
+    }
+    Ok(())
+}
+
+fn files_json(scans: &[FileScan]) -> Vec<serde_json::Value> {
+    scans
+        .iter()
+        .map(|s| {
+            json!({
+                "path": s.label,
+                "role": s.role,
+                "records": s.records,
+                "problems": s.problems.len(),
+            })
+        })
+        .collect()
+}
+
+/// `revmine validate`: every problem of every line, one per line.
+pub fn validate(opts: &DatasetOptions, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exit, Error> {
+    if opts.files.is_empty() && opts.train.is_empty() && opts.eval.is_empty() {
+        writeln!(err, "revmine validate: name at least one FILE (or - for standard input)").ok();
+        return Ok(Exit::Error);
+    }
+    let (_, scans, errors) = Session::open(opts, false)?.scan(false);
+    let problems: Vec<_> = scans.iter().flat_map(|s| &s.problems).collect();
+    let io = |e: std::io::Error| Error::Write { path: "<stdout>".into(), source: e };
+    if opts.json {
+        let report = json!({
+            "passed": problems.is_empty() && errors.is_empty(),
+            "files": files_json(&scans),
+            "problems": problems,
+            "errors": errors.iter().map(ToString::to_string).collect::<Vec<_>>(),
+        });
+        writeln!(out, "{report}").map_err(io)?;
+    } else {
+        for p in &problems {
+            writeln!(out, "{p}").map_err(io)?;
+        }
+        let records: u64 = scans.iter().map(|s| s.records).sum();
+        writeln!(
+            err,
+            "{} in {} records of {}",
+            count(problems.len(), "problem"),
+            records,
+            count(scans.len(), "file")
+        )
+        .ok();
+    }
+    report_errors(&errors, err).ok();
+    Ok(exit_for(!problems.is_empty(), &scans, &errors))
+}
+
+/// `revmine check`: every gate, as a table or as JSON.
+pub fn check(opts: &DatasetOptions, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exit, Error> {
+    let session = Session::open(opts, true)?;
+    if session.inputs.is_empty() && session.errors.is_empty() {
+        writeln!(
+            err,
+            "revmine check: no dataset files given, and none under {} match the configured globs",
+            opts.cwd.display()
+        )
+        .ok();
+        return Ok(Exit::Error);
+    }
+    let (config, scans, errors) = session.scan(false);
+    let gates = gate::run_all(&scans, &config);
+    let passed = gates.iter().all(|g| g.passed);
+    let io = |e: std::io::Error| Error::Write { path: "<stdout>".into(), source: e };
+    if opts.json {
+        let report = json!({
+            "passed": passed && errors.is_empty(),
+            "files": files_json(&scans),
+            "gates": gates,
+            "errors": errors.iter().map(ToString::to_string).collect::<Vec<_>>(),
+        });
+        writeln!(out, "{report}").map_err(io)?;
+    } else {
+        write!(out, "{}", render_check(&scans, &gates, config.report.max_problems)).map_err(io)?;
+    }
+    report_errors(&errors, err).ok();
+    Ok(exit_for(!passed, &scans, &errors))
+}
+
+/// The human report of `check`: files, the first problems, then the gate table.
+pub fn render_check(scans: &[FileScan], gates: &[GateResult], max_problems: usize) -> String {
+    use std::fmt::Write as _;
+    let mut s = String::new();
+    for f in scans {
+        let role = match f.role {
+            Role::Train => "train",
+            Role::Eval => "eval",
+            Role::Other => "other",
+        };
+        let _ = writeln!(s, "{} ({role}): {} records", f.label, f.records);
+    }
+    let problems: Vec<_> = scans.iter().flat_map(|f| &f.problems).collect();
+    if !problems.is_empty() {
+        let _ = writeln!(s, "\nproblems:");
+        for p in problems.iter().take(max_problems) {
+            let _ = writeln!(s, "  {p}");
+        }
+        if problems.len() > max_problems {
+            let _ = writeln!(
+                s,
+                "  … and {} more (`revmine validate` lists them all)",
+                problems.len() - max_problems
+            );
+        }
+    }
+    let rows: Vec<[String; 6]> = gates
+        .iter()
+        .map(|g| {
+            let value = match &g.value {
+                serde_json::Value::Null => "-".to_string(),
+                v => v.to_string(),
+            };
+            let result = if g.skipped { "skip" } else if g.passed { "pass" } else { "FAIL" };
+            [g.name.to_string(), g.scope.clone(), value, g.threshold.clone(), result.into(), g.detail.clone()]
+        })
+        .collect();
+    let header = ["gate", "scope", "value", "threshold", "result", "detail"].map(String::from);
+    let mut widths = [0usize; 5];
+    for row in std::iter::once(&header).chain(&rows) {
+        for (w, cell) in widths.iter_mut().zip(row.iter()) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let _ = writeln!(s);
+    for row in std::iter::once(&header).chain(&rows) {
+        let mut line = String::new();
+        for (w, cell) in widths.iter().zip(row.iter()) {
+            let _ = write!(line, "{cell:<w$}  ");
+        }
+        let _ = writeln!(s, "{line}{}", row[5]);
+    }
+    let failed: Vec<&str> = gates.iter().filter(|g| !g.passed).map(|g| g.name).collect();
+    let _ = writeln!(s);
+    if failed.is_empty() {
+        let _ = writeln!(s, "PASSED: {} checked", count(gates.len(), "gate"));
+    } else {
+        let mut names = failed.clone();
+        names.dedup();
+        let _ = writeln!(s, "FAILED: {} of {} ({})", failed.len(), count(gates.len(), "gate"), names.join(", "));
+    }
+    s
+}
+
+/// `revmine stats`: the plan's measured-state block per file.
+pub fn stats(opts: &DatasetOptions, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exit, Error> {
+    if opts.files.is_empty() {
+        writeln!(err, "revmine stats: name at least one FILE (or - for standard input)").ok();
+        return Ok(Exit::Error);
+    }
+    let (_, scans, errors) = Session::open(opts, false)?.scan(true);
+    let all: Vec<stats::FileStats> = scans.iter().map(stats::compute).collect();
+    let io = |e: std::io::Error| Error::Write { path: "<stdout>".into(), source: e };
+    if opts.json {
+        writeln!(out, "{}", json!({ "files": all })).map_err(io)?;
+    } else {
+        for (i, s) in all.iter().enumerate() {
+            if i > 0 {
+                writeln!(out).map_err(io)?;
+            }
+            write!(out, "{}", stats::render(s)).map_err(io)?;
+        }
+    }
+    report_errors(&errors, err).ok();
+    Ok(exit_for(false, &scans, &errors))
+}
+
+/// `revmine init`: writes the commented default config.
+pub fn init(path: &Path, force: bool) -> Result<(), Error> {
+    if path.exists() && !force {
+        return Err(Error::Exists { path: path.to_path_buf() });
+    }
+    crate::write::atomic_write(path, crate::config::DEFAULT_TOML.as_bytes())
+}
+
+/// "1 file", "2 files".
+pub fn count(n: usize, noun: &str) -> String {
+    if n == 1 { format!("1 {noun}") } else { format!("{n} {noun}s") }
+}

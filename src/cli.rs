@@ -1,0 +1,113 @@
+//! Every subcommand and flag. clap stops here: `run` turns what the user
+//! typed into the library's plain options.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+use revmine::app::{self, DatasetOptions, Exit};
+
+const ABOUT: &str = "Turns the git history of notes and drafts into conversational training data, \
+and gates the dataset on every commit.";
+
+const EXIT_CODES: &str = "Exit codes: 0 success, 1 a gate or validation failed, 2 usage or input error.";
+
+#[derive(Debug, Parser)]
+#[command(name = "revmine", version, about = ABOUT, after_help = EXIT_CODES)]
+pub(crate) struct Cli {
+    /// Config file (default: the nearest revmine.toml above the working directory, else built-in defaults).
+    #[arg(long, global = true, env = "REVMINE_CONFIG", value_name = "PATH")]
+    config: Option<PathBuf>,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the pipeline on the bundled sample data and print the report.
+    #[command(after_help = "Examples:\n  revmine demo\n  revmine demo --dir /tmp/revmine-demo")]
+    Demo {
+        /// Keep the materialised sample files in DIR (default: a temp dir, removed afterwards).
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
+    /// Check schema and ids of JSONL datasets; list every problem as PATH:LINE: ID: FIELD: message.
+    #[command(after_help = "Examples:\n  revmine validate assistant_dataset_eval.jsonl\n  \
+        revmine validate --schema my.schema.json data/*.jsonl\n  cat d.jsonl | revmine validate -\n\n\
+        --json prints one object: {\"passed\", \"files\": [{\"path\",\"role\",\"records\",\"problems\"}], \
+        \"problems\": [{\"path\",\"line\",\"id\",\"field\",\"message\",\"kind\"}], \"errors\": [..]}.")]
+    Validate(DatasetArgs),
+    /// Run every configured gate (schema, unique_ids, uniqueness, mix, real_share) and print a table.
+    #[command(after_help = "Examples:\n  revmine check assistant_dataset_train.v8.jsonl assistant_dataset_eval.jsonl\n  \
+        revmine check pairs.jsonl --train merged.jsonl\n  revmine check --json data/*.jsonl\n  \
+        revmine check            # every dataset file under the working directory\n\n\
+        Files matching files.train globs (default *train*.jsonl) also get the whole-set gates mix and real_share.\n\
+        --json prints one object: {\"passed\": bool, \"files\": [..], \"gates\": [{\"name\", \"scope\", \"passed\", \
+        \"skipped\", \"value\", \"threshold\", \"detail\"}], \"errors\": [..]}.")]
+    Check(DatasetArgs),
+    /// Recompute the plan's "Current State (Measured)" block: counts, uniqueness, lengths.
+    #[command(after_help = "Examples:\n  revmine stats assistant_dataset_train.v8.jsonl\n  revmine stats --json d.jsonl")]
+    Stats(DatasetArgs),
+    /// Write a commented revmine.toml holding every default.
+    #[command(after_help = "Examples:\n  revmine init\n  revmine init --path config/revmine.toml --force")]
+    Init {
+        #[arg(long, default_value = "revmine.toml", value_name = "PATH")]
+        path: PathBuf,
+        /// Replace an existing file.
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+struct DatasetArgs {
+    /// JSONL dataset files; `-` reads standard input.
+    #[arg(value_name = "FILE")]
+    files: Vec<PathBuf>,
+    /// Judge FILE as a train set (mix, real_share) whatever its name.
+    #[arg(long, value_name = "FILE")]
+    train: Vec<PathBuf>,
+    /// Judge FILE as an eval set whatever its name.
+    #[arg(long, value_name = "FILE")]
+    eval: Vec<PathBuf>,
+    /// JSON Schema replacing the built-in record schema.
+    #[arg(long, value_name = "FILE")]
+    schema: Option<PathBuf>,
+    /// Print a machine-readable JSON report on stdout instead of the human one.
+    #[arg(long)]
+    json: bool,
+}
+
+impl Cli {
+    fn dataset_options(&self, args: &DatasetArgs) -> anyhow::Result<DatasetOptions> {
+        Ok(DatasetOptions {
+            files: args.files.clone(),
+            train: args.train.clone(),
+            eval: args.eval.clone(),
+            config: self.config.clone(),
+            schema: args.schema.clone(),
+            json: args.json,
+            cwd: std::env::current_dir()?,
+        })
+    }
+}
+
+pub(crate) fn run(cli: Cli) -> anyhow::Result<Exit> {
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let mut err = std::io::stderr();
+    let exit = match &cli.command {
+        Command::Demo { dir } => revmine::demo::run(dir.as_deref(), &mut out, &mut err)?,
+        Command::Validate(a) => app::validate(&cli.dataset_options(a)?, &mut out, &mut err)?,
+        Command::Check(a) => app::check(&cli.dataset_options(a)?, &mut out, &mut err)?,
+        Command::Stats(a) => app::stats(&cli.dataset_options(a)?, &mut out, &mut err)?,
+        Command::Init { path, force } => {
+            app::init(path, *force)?;
+            writeln!(err, "wrote {} (every value is the built-in default)", path.display())?;
+            Exit::Ok
+        }
+    };
+    out.flush()?;
+    Ok(exit)
+}

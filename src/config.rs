@@ -1,0 +1,297 @@
+//! Configuration: the embedded `assets/revmine.toml` is the single source of
+//! defaults, and a user's file is merged over it key by key. Keeping the
+//! defaults in a real TOML file means the documented values (and what
+//! `revmine init` writes) are the ones the code runs with.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use serde::Deserialize;
+
+use crate::error::Error;
+use crate::record::RecordType;
+
+/// The commented default config, as `revmine init` writes it.
+pub const DEFAULT_TOML: &str = include_str!("../assets/revmine.toml");
+
+/// The file name looked for when walking up from the working directory.
+pub const FILE_NAME: &str = "revmine.toml";
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    pub files: Files,
+    pub schema: SchemaConfig,
+    pub gates: Gates,
+    pub report: Report,
+    /// Where the user's file was found; relative paths in it resolve from its directory.
+    #[serde(skip)]
+    pub origin: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Files {
+    pub dataset: Vec<String>,
+    pub train: Vec<String>,
+    pub eval: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SchemaConfig {
+    pub path: Option<PathBuf>,
+    pub chat_turns: bool,
+    pub max_turns: usize,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Gates {
+    pub uniqueness: Uniqueness,
+    pub mix: Mix,
+    pub real_share: RealShare,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Uniqueness {
+    pub threshold: f64,
+    pub sample_size: usize,
+    pub seed: u64,
+    pub fields: BTreeMap<RecordType, String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Mix {
+    pub required_types: Vec<RecordType>,
+    pub min_share: f64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RealShare {
+    pub min: f64,
+    pub max: f64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Report {
+    pub max_problems: usize,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        // The embedded file is checked by a unit test, so this cannot fail at run time.
+        #[allow(clippy::expect_used)]
+        Self::from_str_merged(None, None).expect("the embedded default config is valid")
+    }
+}
+
+impl Config {
+    /// Loads `explicit` if given, else the nearest `revmine.toml` above `cwd`, else the defaults.
+    pub fn load(explicit: Option<&Path>, cwd: &Path) -> Result<Self, Error> {
+        let path = match explicit {
+            Some(p) => Some(p.to_path_buf()),
+            None => find_upwards(cwd),
+        };
+        let Some(path) = path else {
+            return Ok(Self::default());
+        };
+        let text = std::fs::read_to_string(&path).map_err(|source| Error::Read {
+            path: path.clone(),
+            source,
+        })?;
+        Self::from_str_merged(Some(&text), Some(&path))
+    }
+
+    /// Parses `user` (if any) over the embedded defaults.
+    pub fn from_str_merged(user: Option<&str>, path: Option<&Path>) -> Result<Self, Error> {
+        let config_err = |message: String| Error::Config {
+            path: path.map_or_else(|| PathBuf::from("<built-in defaults>"), Path::to_path_buf),
+            message,
+        };
+        let mut base: toml::Table = DEFAULT_TOML
+            .parse()
+            .map_err(|e: toml::de::Error| config_err(e.to_string()))?;
+        if let Some(user) = user {
+            let over: toml::Table = user
+                .parse()
+                .map_err(|e: toml::de::Error| config_err(e.to_string()))?;
+            merge(&mut base, over);
+        }
+        let mut config: Config = toml::Value::Table(base)
+            .try_into()
+            .map_err(|e: toml::de::Error| config_err(e.message().to_string()))?;
+        config.origin = path.map(Path::to_path_buf);
+        config.check().map_err(config_err)?;
+        Ok(config)
+    }
+
+    fn check(&self) -> Result<(), String> {
+        let u = &self.gates.uniqueness;
+        if !(0.0..=1.0).contains(&u.threshold) {
+            return Err(format!("gates.uniqueness.threshold must be within 0..1, got {}", u.threshold));
+        }
+        if u.sample_size == 0 {
+            return Err("gates.uniqueness.sample_size must be at least 1".into());
+        }
+        let r = &self.gates.real_share;
+        if !(0.0..=1.0).contains(&r.min) || !(0.0..=1.0).contains(&r.max) || r.min > r.max {
+            return Err(format!(
+                "gates.real_share needs 0 <= min <= max <= 1, got min {} max {}",
+                r.min, r.max
+            ));
+        }
+        if !(0.0..=1.0).contains(&self.gates.mix.min_share) {
+            return Err("gates.mix.min_share must be within 0..1".into());
+        }
+        if self.schema.max_turns == 0 {
+            return Err("schema.max_turns must be at least 1".into());
+        }
+        for (key, globs) in [
+            ("files.dataset", &self.files.dataset),
+            ("files.train", &self.files.train),
+            ("files.eval", &self.files.eval),
+        ] {
+            build_globs(globs).map_err(|e| format!("{key}: {e}"))?;
+        }
+        Ok(())
+    }
+
+    /// The schema file the user asked for, resolved against the config's directory.
+    pub fn schema_path(&self) -> Option<PathBuf> {
+        let p = self.schema.path.as_ref()?;
+        Some(match (&self.origin, p.is_relative()) {
+            (Some(origin), true) => origin.parent().unwrap_or(Path::new(".")).join(p),
+            _ => p.clone(),
+        })
+    }
+
+    /// Matchers for the three file roles, built once per run.
+    pub fn matchers(&self) -> Result<FileRoles, Error> {
+        let build = |key: &str, globs: &[String]| {
+            build_globs(globs).map_err(|message| Error::Config {
+                path: self.origin.clone().unwrap_or_default(),
+                message: format!("{key}: {message}"),
+            })
+        };
+        Ok(FileRoles {
+            dataset: build("files.dataset", &self.files.dataset)?,
+            train: build("files.train", &self.files.train)?,
+            eval: build("files.eval", &self.files.eval)?,
+        })
+    }
+}
+
+/// Which role a dataset file plays, decided by the configured globs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Train,
+    Eval,
+    Other,
+}
+
+#[derive(Debug, Clone)]
+pub struct FileRoles {
+    pub dataset: GlobSet,
+    pub train: GlobSet,
+    pub eval: GlobSet,
+}
+
+impl FileRoles {
+    /// Train wins over eval when a name matches both, since the train gates are the stricter set.
+    pub fn role(&self, path: &Path) -> Role {
+        if matches(&self.train, path) {
+            Role::Train
+        } else if matches(&self.eval, path) {
+            Role::Eval
+        } else {
+            Role::Other
+        }
+    }
+
+    pub fn is_dataset(&self, path: &Path) -> bool {
+        matches(&self.dataset, path)
+    }
+}
+
+fn matches(set: &GlobSet, path: &Path) -> bool {
+    set.is_match(path) || path.file_name().is_some_and(|name| set.is_match(name))
+}
+
+fn build_globs(globs: &[String]) -> Result<GlobSet, String> {
+    let mut builder = GlobSetBuilder::new();
+    for g in globs {
+        builder.add(Glob::new(g).map_err(|e| e.to_string())?);
+    }
+    builder.build().map_err(|e| e.to_string())
+}
+
+fn find_upwards(start: &Path) -> Option<PathBuf> {
+    start
+        .ancestors()
+        .map(|dir| dir.join(FILE_NAME))
+        .find(|candidate| candidate.is_file())
+}
+
+/// Overlays `over` on `base`: tables merge recursively, anything else replaces.
+fn merge(base: &mut toml::Table, over: toml::Table) {
+    for (key, value) in over {
+        match (base.get_mut(&key), value) {
+            (Some(toml::Value::Table(b)), toml::Value::Table(o)) => merge(b, o),
+            (_, value) => {
+                base.insert(key, value);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn embedded_defaults_match_the_plan() {
+        let c = Config::default();
+        assert_eq!(c.gates.uniqueness.threshold, 0.25);
+        assert_eq!(c.gates.uniqueness.sample_size, 2000);
+        assert_eq!(c.gates.real_share.min, 0.35);
+        assert_eq!(c.gates.real_share.max, 0.50);
+        assert_eq!(c.gates.mix.required_types.len(), 6);
+        assert_eq!(c.gates.uniqueness.fields.len(), 3);
+    }
+
+    #[test]
+    fn user_file_overrides_only_what_it_sets() {
+        let c = Config::from_str_merged(Some("[gates.real_share]\nmin = 0.2\n"), None).unwrap();
+        assert_eq!(c.gates.real_share.min, 0.2);
+        assert_eq!(c.gates.real_share.max, 0.50);
+        assert_eq!(c.gates.uniqueness.seed, 7);
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_values_are_errors_naming_the_file() {
+        let path = Path::new("/x/revmine.toml");
+        let e = Config::from_str_merged(Some("[gates.uniq]\nthreshold = 1\n"), Some(path)).unwrap_err();
+        let msg = e.to_string();
+        assert!(msg.contains("/x/revmine.toml") && msg.contains("uniq"), "{msg}");
+        let e = Config::from_str_merged(Some("[gates.real_share]\nmin = 0.9\n"), Some(path)).unwrap_err();
+        assert!(e.to_string().contains("min 0.9 max 0.5"), "{e}");
+        let e = Config::from_str_merged(Some("[files]\ntrain = [\"[\"]\n"), Some(path)).unwrap_err();
+        assert!(e.to_string().contains("files.train"), "{e}");
+    }
+
+    #[test]
+    fn roles_follow_the_globs() {
+        let roles = Config::default().matchers().unwrap();
+        assert_eq!(roles.role(Path::new("data/assistant_dataset_train.v8.jsonl")), Role::Train);
+        assert_eq!(roles.role(Path::new("assistant_dataset_eval.jsonl")), Role::Eval);
+        assert_eq!(roles.role(Path::new("pairs.jsonl")), Role::Other);
+        assert!(roles.is_dataset(Path::new("a/b/pairs.jsonl")));
+    }
+}

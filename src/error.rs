@@ -1,0 +1,26 @@
+//! Library errors: one variant per failure, each holding what its message needs
+//! (the file, the line, the key), so the binary never has to add the where.
+
+use std::path::PathBuf;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("cannot read `{}`: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot write `{}`: {source}", path.display())]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("`{}` already exists (use --force to replace it)", path.display())]
+    Exists { path: PathBuf },
+    #[error("config `{}`: {message}", path.display())]
+    Config { path: PathBuf, message: String },
+    #[error("schema `{}`: {message}", path.display())]
+    Schema { path: PathBuf, message: String },
+}

@@ -1,0 +1,38 @@
+//! revmine turns the git history of notes and drafts into training data for a
+//! conversational assistant, and guards that dataset with gates.
+//!
+//! Data flows one way: sources (files, git) → records → gates and writers.
+//!
+//! - [`scan`] reads JSONL datasets in one streaming, parallel pass;
+//! - [`schema`] and [`record`] say what a valid record is;
+//! - [`gate`] judges finished scans against the [`config`]'s thresholds;
+//! - [`stats`] recomputes the plan's measured-state block;
+//! - [`app`] holds the commands as the binary runs them.
+//!
+//! ```
+//! use revmine::config::{Config, Role};
+//! use revmine::scan::{Input, Options, Scanner};
+//! use revmine::schema::Schema;
+//!
+//! let line = r#"{"id":"c1","record_type":"chat","input":"User: hi","output":"Hello!"}"#;
+//! let schema = Schema::builtin()?;
+//! let config = Config::default();
+//! let mut scanner = Scanner::new(&schema, Options::from_config(&config, false));
+//! let input = Input::from_bytes("mem.jsonl", Role::Other, line.as_bytes().to_vec());
+//! let scan = scanner.scan(input, &indicatif::ProgressBar::hidden());
+//! assert!(scan.problems.is_empty());
+//! let gates = revmine::gate::run_all(&[scan], &config);
+//! assert!(gates.iter().all(|g| g.passed));
+//! # Ok::<(), revmine::error::Error>(())
+//! ```
+
+pub mod app;
+pub mod config;
+pub mod demo;
+pub mod error;
+pub mod gate;
+pub mod record;
+pub mod scan;
+pub mod schema;
+pub mod stats;
+pub mod write;
