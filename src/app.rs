@@ -71,7 +71,10 @@ impl Session {
         listed.extend(opts.train.iter().map(|p| (p.clone(), Some(Role::Train))));
         listed.extend(opts.eval.iter().map(|p| (p.clone(), Some(Role::Eval))));
         if listed.is_empty() && discover {
-            listed = discover_datasets(&opts.cwd, &roles).into_iter().map(|p| (p, None)).collect();
+            listed = discover_datasets(&opts.cwd, &roles)
+                .into_iter()
+                .map(|p| (p, None))
+                .collect();
         }
         let mut inputs = Vec::new();
         let mut errors = Vec::new();
@@ -87,14 +90,24 @@ impl Session {
                 Err(e) => errors.push(e),
             }
         }
-        Ok(Session { config, schema, inputs, errors })
+        Ok(Session {
+            config,
+            schema,
+            inputs,
+            errors,
+        })
     }
 
     fn scan(self, full_stats: bool) -> (Config, Vec<FileScan>, Vec<Error>) {
-        let total: u64 = self.inputs.iter().filter_map(Input::len).sum();
+        let total: u64 = self.inputs.iter().filter_map(Input::size).sum();
         let progress = progress_bar(total);
-        let mut scanner = Scanner::new(&self.schema, Options::from_config(&self.config, full_stats));
-        let scans: Vec<FileScan> = self.inputs.into_iter().map(|i| scanner.scan(i, &progress)).collect();
+        let mut scanner =
+            Scanner::new(&self.schema, Options::from_config(&self.config, full_stats));
+        let scans: Vec<FileScan> = self
+            .inputs
+            .into_iter()
+            .map(|i| scanner.scan(i, &progress))
+            .collect();
         progress.finish_and_clear();
         (self.config, scans, self.errors)
     }
@@ -130,7 +143,10 @@ fn discover_datasets(cwd: &Path, roles: &FileRoles) -> Vec<PathBuf> {
 }
 
 fn exit_for(failed: bool, scans: &[FileScan], errors: &[Error]) -> Exit {
-    let io = scans.iter().flat_map(|s| &s.problems).any(|p| p.kind == ProblemKind::Io);
+    let io = scans
+        .iter()
+        .flat_map(|s| &s.problems)
+        .any(|p| p.kind == ProblemKind::Io);
     if !errors.is_empty() || io {
         Exit::Error
     } else if failed {
@@ -162,14 +178,25 @@ fn files_json(scans: &[FileScan]) -> Vec<serde_json::Value> {
 }
 
 /// `revmine validate`: every problem of every line, one per line.
-pub fn validate(opts: &DatasetOptions, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exit, Error> {
+pub fn validate(
+    opts: &DatasetOptions,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<Exit, Error> {
     if opts.files.is_empty() && opts.train.is_empty() && opts.eval.is_empty() {
-        writeln!(err, "revmine validate: name at least one FILE (or - for standard input)").ok();
+        writeln!(
+            err,
+            "revmine validate: name at least one FILE (or - for standard input)"
+        )
+        .ok();
         return Ok(Exit::Error);
     }
     let (_, scans, errors) = Session::open(opts, false)?.scan(false);
     let problems: Vec<_> = scans.iter().flat_map(|s| &s.problems).collect();
-    let io = |e: std::io::Error| Error::Write { path: "<stdout>".into(), source: e };
+    let io = |e: std::io::Error| Error::Write {
+        path: "<stdout>".into(),
+        source: e,
+    };
     if opts.json {
         let report = json!({
             "passed": problems.is_empty() && errors.is_empty(),
@@ -197,7 +224,11 @@ pub fn validate(opts: &DatasetOptions, out: &mut dyn Write, err: &mut dyn Write)
 }
 
 /// `revmine check`: every gate, as a table or as JSON.
-pub fn check(opts: &DatasetOptions, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exit, Error> {
+pub fn check(
+    opts: &DatasetOptions,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<Exit, Error> {
     let session = Session::open(opts, true)?;
     if session.inputs.is_empty() && session.errors.is_empty() {
         writeln!(
@@ -211,7 +242,10 @@ pub fn check(opts: &DatasetOptions, out: &mut dyn Write, err: &mut dyn Write) ->
     let (config, scans, errors) = session.scan(false);
     let gates = gate::run_all(&scans, &config);
     let passed = gates.iter().all(|g| g.passed);
-    let io = |e: std::io::Error| Error::Write { path: "<stdout>".into(), source: e };
+    let io = |e: std::io::Error| Error::Write {
+        path: "<stdout>".into(),
+        source: e,
+    };
     if opts.json {
         let report = json!({
             "passed": passed && errors.is_empty(),
@@ -221,7 +255,12 @@ pub fn check(opts: &DatasetOptions, out: &mut dyn Write, err: &mut dyn Write) ->
         });
         writeln!(out, "{report}").map_err(io)?;
     } else {
-        write!(out, "{}", render_check(&scans, &gates, config.report.max_problems)).map_err(io)?;
+        write!(
+            out,
+            "{}",
+            render_check(&scans, &gates, config.report.max_problems)
+        )
+        .map_err(io)?;
     }
     report_errors(&errors, err).ok();
     Ok(exit_for(!passed, &scans, &errors))
@@ -260,8 +299,21 @@ pub fn render_check(scans: &[FileScan], gates: &[GateResult], max_problems: usiz
                 serde_json::Value::Null => "-".to_string(),
                 v => v.to_string(),
             };
-            let result = if g.skipped { "skip" } else if g.passed { "pass" } else { "FAIL" };
-            [g.name.to_string(), g.scope.clone(), value, g.threshold.clone(), result.into(), g.detail.clone()]
+            let result = if g.skipped {
+                "skip"
+            } else if g.passed {
+                "pass"
+            } else {
+                "FAIL"
+            };
+            [
+                g.name.to_string(),
+                g.scope.clone(),
+                value,
+                g.threshold.clone(),
+                result.into(),
+                g.detail.clone(),
+            ]
         })
         .collect();
     let header = ["gate", "scope", "value", "threshold", "result", "detail"].map(String::from);
@@ -286,20 +338,37 @@ pub fn render_check(scans: &[FileScan], gates: &[GateResult], max_problems: usiz
     } else {
         let mut names = failed.clone();
         names.dedup();
-        let _ = writeln!(s, "FAILED: {} of {} ({})", failed.len(), count(gates.len(), "gate"), names.join(", "));
+        let _ = writeln!(
+            s,
+            "FAILED: {} of {} ({})",
+            failed.len(),
+            count(gates.len(), "gate"),
+            names.join(", ")
+        );
     }
     s
 }
 
 /// `revmine stats`: the plan's measured-state block per file.
-pub fn stats(opts: &DatasetOptions, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exit, Error> {
+pub fn stats(
+    opts: &DatasetOptions,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<Exit, Error> {
     if opts.files.is_empty() {
-        writeln!(err, "revmine stats: name at least one FILE (or - for standard input)").ok();
+        writeln!(
+            err,
+            "revmine stats: name at least one FILE (or - for standard input)"
+        )
+        .ok();
         return Ok(Exit::Error);
     }
     let (_, scans, errors) = Session::open(opts, false)?.scan(true);
     let all: Vec<stats::FileStats> = scans.iter().map(stats::compute).collect();
-    let io = |e: std::io::Error| Error::Write { path: "<stdout>".into(), source: e };
+    let io = |e: std::io::Error| Error::Write {
+        path: "<stdout>".into(),
+        source: e,
+    };
     if opts.json {
         writeln!(out, "{}", json!({ "files": all })).map_err(io)?;
     } else {
@@ -317,12 +386,18 @@ pub fn stats(opts: &DatasetOptions, out: &mut dyn Write, err: &mut dyn Write) ->
 /// `revmine init`: writes the commented default config.
 pub fn init(path: &Path, force: bool) -> Result<(), Error> {
     if path.exists() && !force {
-        return Err(Error::Exists { path: path.to_path_buf() });
+        return Err(Error::Exists {
+            path: path.to_path_buf(),
+        });
     }
     crate::write::atomic_write(path, crate::config::DEFAULT_TOML.as_bytes())
 }
 
 /// "1 file", "2 files".
 pub fn count(n: usize, noun: &str) -> String {
-    if n == 1 { format!("1 {noun}") } else { format!("{n} {noun}s") }
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
 }

@@ -10,7 +10,8 @@ use revmine::app::{self, DatasetOptions, Exit};
 const ABOUT: &str = "Turns the git history of notes and drafts into conversational training data, \
 and gates the dataset on every commit.";
 
-const EXIT_CODES: &str = "Exit codes: 0 success, 1 a gate or validation failed, 2 usage or input error.";
+const EXIT_CODES: &str =
+    "Exit codes: 0 success, 1 a gate or validation failed, 2 usage or input error.";
 
 #[derive(Debug, Parser)]
 #[command(name = "revmine", version, about = ABOUT, after_help = EXIT_CODES)]
@@ -33,24 +34,32 @@ enum Command {
         dir: Option<PathBuf>,
     },
     /// Check schema and ids of JSONL datasets; list every problem as PATH:LINE: ID: FIELD: message.
-    #[command(after_help = "Examples:\n  revmine validate assistant_dataset_eval.jsonl\n  \
+    #[command(
+        after_help = "Examples:\n  revmine validate assistant_dataset_eval.jsonl\n  \
         revmine validate --schema my.schema.json data/*.jsonl\n  cat d.jsonl | revmine validate -\n\n\
         --json prints one object: {\"passed\", \"files\": [{\"path\",\"role\",\"records\",\"problems\"}], \
-        \"problems\": [{\"path\",\"line\",\"id\",\"field\",\"message\",\"kind\"}], \"errors\": [..]}.")]
+        \"problems\": [{\"path\",\"line\",\"id\",\"field\",\"message\",\"kind\"}], \"errors\": [..]}."
+    )]
     Validate(DatasetArgs),
     /// Run every configured gate (schema, unique_ids, uniqueness, mix, real_share) and print a table.
-    #[command(after_help = "Examples:\n  revmine check assistant_dataset_train.v8.jsonl assistant_dataset_eval.jsonl\n  \
+    #[command(
+        after_help = "Examples:\n  revmine check assistant_dataset_train.v8.jsonl assistant_dataset_eval.jsonl\n  \
         revmine check pairs.jsonl --train merged.jsonl\n  revmine check --json data/*.jsonl\n  \
         revmine check            # every dataset file under the working directory\n\n\
         Files matching files.train globs (default *train*.jsonl) also get the whole-set gates mix and real_share.\n\
         --json prints one object: {\"passed\": bool, \"files\": [..], \"gates\": [{\"name\", \"scope\", \"passed\", \
-        \"skipped\", \"value\", \"threshold\", \"detail\"}], \"errors\": [..]}.")]
+        \"skipped\", \"value\", \"threshold\", \"detail\"}], \"errors\": [..]}."
+    )]
     Check(DatasetArgs),
     /// Recompute the plan's "Current State (Measured)" block: counts, uniqueness, lengths.
-    #[command(after_help = "Examples:\n  revmine stats assistant_dataset_train.v8.jsonl\n  revmine stats --json d.jsonl")]
+    #[command(
+        after_help = "Examples:\n  revmine stats assistant_dataset_train.v8.jsonl\n  revmine stats --json d.jsonl"
+    )]
     Stats(DatasetArgs),
     /// Write a commented revmine.toml holding every default.
-    #[command(after_help = "Examples:\n  revmine init\n  revmine init --path config/revmine.toml --force")]
+    #[command(
+        after_help = "Examples:\n  revmine init\n  revmine init --path config/revmine.toml --force"
+    )]
     Init {
         #[arg(long, default_value = "revmine.toml", value_name = "PATH")]
         path: PathBuf,
@@ -104,7 +113,11 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<Exit> {
         Command::Stats(a) => app::stats(&cli.dataset_options(a)?, &mut out, &mut err)?,
         Command::Init { path, force } => {
             app::init(path, *force)?;
-            writeln!(err, "wrote {} (every value is the built-in default)", path.display())?;
+            writeln!(
+                err,
+                "wrote {} (every value is the built-in default)",
+                path.display()
+            )?;
             Exit::Ok
         }
     };

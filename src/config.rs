@@ -134,7 +134,10 @@ impl Config {
     fn check(&self) -> Result<(), String> {
         let u = &self.gates.uniqueness;
         if !(0.0..=1.0).contains(&u.threshold) {
-            return Err(format!("gates.uniqueness.threshold must be within 0..1, got {}", u.threshold));
+            return Err(format!(
+                "gates.uniqueness.threshold must be within 0..1, got {}",
+                u.threshold
+            ));
         }
         if u.sample_size == 0 {
             return Err("gates.uniqueness.sample_size must be at least 1".into());
@@ -277,20 +280,32 @@ mod tests {
     #[test]
     fn unknown_keys_and_bad_values_are_errors_naming_the_file() {
         let path = Path::new("/x/revmine.toml");
-        let e = Config::from_str_merged(Some("[gates.uniq]\nthreshold = 1\n"), Some(path)).unwrap_err();
+        let e =
+            Config::from_str_merged(Some("[gates.uniq]\nthreshold = 1\n"), Some(path)).unwrap_err();
         let msg = e.to_string();
-        assert!(msg.contains("/x/revmine.toml") && msg.contains("uniq"), "{msg}");
-        let e = Config::from_str_merged(Some("[gates.real_share]\nmin = 0.9\n"), Some(path)).unwrap_err();
+        assert!(
+            msg.contains("/x/revmine.toml") && msg.contains("uniq"),
+            "{msg}"
+        );
+        let e = Config::from_str_merged(Some("[gates.real_share]\nmin = 0.9\n"), Some(path))
+            .unwrap_err();
         assert!(e.to_string().contains("min 0.9 max 0.5"), "{e}");
-        let e = Config::from_str_merged(Some("[files]\ntrain = [\"[\"]\n"), Some(path)).unwrap_err();
+        let e =
+            Config::from_str_merged(Some("[files]\ntrain = [\"[\"]\n"), Some(path)).unwrap_err();
         assert!(e.to_string().contains("files.train"), "{e}");
     }
 
     #[test]
     fn roles_follow_the_globs() {
         let roles = Config::default().matchers().unwrap();
-        assert_eq!(roles.role(Path::new("data/assistant_dataset_train.v8.jsonl")), Role::Train);
-        assert_eq!(roles.role(Path::new("assistant_dataset_eval.jsonl")), Role::Eval);
+        assert_eq!(
+            roles.role(Path::new("data/assistant_dataset_train.v8.jsonl")),
+            Role::Train
+        );
+        assert_eq!(
+            roles.role(Path::new("assistant_dataset_eval.jsonl")),
+            Role::Eval
+        );
         assert_eq!(roles.role(Path::new("pairs.jsonl")), Role::Other);
         assert!(roles.is_dataset(Path::new("a/b/pairs.jsonl")));
     }

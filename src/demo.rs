@@ -25,14 +25,20 @@ pub fn run(dir: Option<&Path>, out: &mut dyn Write, err: &mut dyn Write) -> Resu
     let temp;
     let dir: PathBuf = match dir {
         Some(d) => {
-            std::fs::create_dir_all(d).map_err(|source| Error::Write { path: d.to_path_buf(), source })?;
+            std::fs::create_dir_all(d).map_err(|source| Error::Write {
+                path: d.to_path_buf(),
+                source,
+            })?;
             d.to_path_buf()
         }
         None => {
             temp = tempfile::Builder::new()
                 .prefix("revmine-demo-")
                 .tempdir()
-                .map_err(|source| Error::Write { path: std::env::temp_dir(), source })?;
+                .map_err(|source| Error::Write {
+                    path: std::env::temp_dir(),
+                    source,
+                })?;
             temp.path().to_path_buf()
         }
     };
@@ -42,8 +48,16 @@ pub fn run(dir: Option<&Path>, out: &mut dyn Write, err: &mut dyn Write) -> Resu
         crate::write::atomic_write(&path, text.as_bytes())?;
         files.push(path);
     }
-    let io = |e: std::io::Error| Error::Write { path: "<stdout>".into(), source: e };
-    writeln!(out, "revmine demo: gating the bundled sample datasets in {}\n", dir.display()).map_err(io)?;
+    let io = |e: std::io::Error| Error::Write {
+        path: "<stdout>".into(),
+        source: e,
+    };
+    writeln!(
+        out,
+        "revmine demo: gating the bundled sample datasets in {}\n",
+        dir.display()
+    )
+    .map_err(io)?;
     let opts = DatasetOptions {
         files: files.clone(),
         cwd: dir.clone(),
@@ -51,7 +65,10 @@ pub fn run(dir: Option<&Path>, out: &mut dyn Write, err: &mut dyn Write) -> Resu
     };
     let exit = app::check(&opts, out, err)?;
     writeln!(out, "\n== stats ==\n").map_err(io)?;
-    let stats_opts = DatasetOptions { files: files[..1].to_vec(), ..opts };
+    let stats_opts = DatasetOptions {
+        files: files[..1].to_vec(),
+        ..opts
+    };
     app::stats(&stats_opts, out, err)?;
     Ok(exit)
 }

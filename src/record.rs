@@ -61,7 +61,10 @@ impl fmt::Display for RecordType {
 impl FromStr for RecordType {
     type Err = ();
     fn from_str(s: &str) -> Result<Self, ()> {
-        RecordType::ALL.into_iter().find(|t| t.as_str() == s).ok_or(())
+        RecordType::ALL
+            .into_iter()
+            .find(|t| t.as_str() == s)
+            .ok_or(())
     }
 }
 
@@ -143,7 +146,7 @@ pub fn check_chat_input(input: &str, max_turns: usize) -> Result<(), String> {
             turns.len(),
             max_turns
         )),
-        Some((_, text)) if text.is_empty() => Err("the last `User:` turn is empty".into()),
+        Some((_, "")) => Err("the last `User:` turn is empty".into()),
         Some(_) => Ok(()),
     }
 }
@@ -166,7 +169,10 @@ mod tests {
         let input = "User: I missed yesterday's deadline.\nAssistant: Let's reset with essentials.\nUser: I only have 2 hours now, what first?";
         let t = turns(input).unwrap();
         assert_eq!(t.len(), 3);
-        assert_eq!(t[2], (Speaker::User, "I only have 2 hours now, what first?"));
+        assert_eq!(
+            t[2],
+            (Speaker::User, "I only have 2 hours now, what first?")
+        );
         assert!(check_chat_input(input, 4).is_ok());
     }
 
@@ -179,10 +185,22 @@ mod tests {
 
     #[test]
     fn bad_layouts_are_named() {
-        assert!(check_chat_input("hello there", 4).unwrap_err().contains("must start"));
-        assert!(check_chat_input("User: hi\nAssistant: yo", 4).unwrap_err().contains("must end"));
+        assert!(
+            check_chat_input("hello there", 4)
+                .unwrap_err()
+                .contains("must start")
+        );
+        assert!(
+            check_chat_input("User: hi\nAssistant: yo", 4)
+                .unwrap_err()
+                .contains("must end")
+        );
         let five = "User: a\nAssistant: b\nUser: c\nAssistant: d\nUser: e";
         assert!(check_chat_input(five, 4).unwrap_err().contains("5 turns"));
-        assert!(check_chat_input("User:   ", 4).unwrap_err().contains("empty"));
+        assert!(
+            check_chat_input("User:   ", 4)
+                .unwrap_err()
+                .contains("empty")
+        );
     }
 }

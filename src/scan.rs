@@ -74,7 +74,8 @@ impl Input {
         }
     }
 
-    pub fn len(&self) -> Option<u64> {
+    /// Size in bytes when known up front (not for standard input); drives the progress bar.
+    pub fn size(&self) -> Option<u64> {
         self.len
     }
 }
@@ -108,7 +109,11 @@ impl fmt::Display for Problem {
             "{}:{}: {}: {}: {}",
             self.path,
             self.line,
-            self.id.as_deref().map_or("-".into(), sanitise),
+            match self.id.as_deref() {
+                None => "-".into(),
+                Some("") => "\"\"".into(),
+                Some(id) => sanitise(id),
+            },
             self.field,
             self.message
         )
@@ -199,7 +204,10 @@ pub struct FileScan {
 
 impl FileScan {
     pub fn record_problems(&self) -> usize {
-        self.problems.iter().filter(|p| p.kind != ProblemKind::DuplicateId).count()
+        self.problems
+            .iter()
+            .filter(|p| p.kind != ProblemKind::DuplicateId)
+            .count()
     }
 
     pub fn real(&self) -> u64 {
@@ -307,13 +315,17 @@ impl<'a> Scanner<'a> {
                 line_base += count_lines(chunk);
             }
         }
+        // duplicates are found at merge time, after their chunk's own problems
+        scan.problems.sort_by_key(|p| p.line);
         if let Some(message) = &scan.read_error {
             scan.problems.push(Problem {
                 path: scan.label.clone(),
                 line: line_base + 1,
                 id: None,
                 field: "-".into(),
-                message: format!("read failed here, the rest of the file was not checked: {message}"),
+                message: format!(
+                    "read failed here, the rest of the file was not checked: {message}"
+                ),
                 kind: ProblemKind::Io,
             });
         }
@@ -397,7 +409,8 @@ impl<'a> Scanner<'a> {
             let value: Value = match serde_json::from_slice(line) {
                 Ok(v) => v,
                 Err(e) => {
-                    out.problems.push((n, None, "-".into(), json_error(line, &e)));
+                    out.problems
+                        .push((n, None, "-".into(), json_error(line, &e)));
                     continue;
                 }
             };
@@ -405,11 +418,13 @@ impl<'a> Scanner<'a> {
             schema_problems.clear();
             self.schema.check(&value, &mut schema_problems);
             for (field, message) in schema_problems.drain(..) {
-                out.problems.push((n, id.map(str::to_string), field, message));
+                out.problems
+                    .push((n, id.map(str::to_string), field, message));
             }
             if let Some(id) = id {
                 if !id.is_empty() {
-                    out.ids.push((xxh3_128(id.as_bytes()), n, Some(id.to_string())));
+                    out.ids
+                        .push((xxh3_128(id.as_bytes()), n, Some(id.to_string())));
                 }
             }
             let Some(ty) = value
@@ -420,22 +435,33 @@ impl<'a> Scanner<'a> {
                 continue;
             };
             self.record_rules(ty, &value, |field, message| {
-                out.problems.push((n, id.map(str::to_string), field.into(), message));
+                out.problems
+                    .push((n, id.map(str::to_string), field.into(), message));
             });
             let text_field = self.options.uniqueness_fields[ty.index()].as_deref();
-            let text = text_field.and_then(|f| value.get(f)).and_then(Value::as_str).map(|t| {
-                normalise_into(t, &mut norm);
-                xxh3_64_with_seed(norm.as_bytes(), 0)
-            });
+            let text = text_field
+                .and_then(|f| value.get(f))
+                .and_then(Value::as_str)
+                .map(|t| {
+                    normalise_into(t, &mut norm);
+                    xxh3_64_with_seed(norm.as_bytes(), 0)
+                });
             let priority = match id {
                 Some(id) => xxh3_64_with_seed(id.as_bytes(), self.options.seed),
                 None => xxh3_64_with_seed(&n.to_le_bytes(), self.options.seed),
             };
             let chars = |field: &str| {
-                value.get(field).and_then(Value::as_str).map_or(0, |s| s.chars().count() as u32)
+                value
+                    .get(field)
+                    .and_then(Value::as_str)
+                    .map_or(0, |s| s.chars().count() as u32)
             };
             let (response_chars, input_chars) = if self.options.full_stats {
-                let input = if ty == RecordType::Preference { "prompt" } else { "input" };
+                let input = if ty == RecordType::Preference {
+                    "prompt"
+                } else {
+                    "input"
+                };
                 (chars(ty.response_field()), chars(input))
             } else {
                 (0, 0)
@@ -468,7 +494,10 @@ impl<'a> Scanner<'a> {
             RecordType::Preference => {
                 if let (Some(c), Some(r)) = (text("chosen"), text("rejected")) {
                     if !c.trim().is_empty() && c.split_whitespace().eq(r.split_whitespace()) {
-                        problem("chosen", "is the same text as rejected (ignoring whitespace)".into());
+                        problem(
+                            "chosen",
+                            "is the same text as rejected (ignoring whitespace)".into(),
+                        );
                     }
                 }
             }
@@ -514,7 +543,10 @@ fn count_lines(chunk: &[u8]) -> u64 {
 /// Says why a line is not JSON, naming the column, and tells bad UTF-8 apart.
 fn json_error(line: &[u8], e: &serde_json::Error) -> String {
     if let Err(utf8) = std::str::from_utf8(line) {
-        return format!("invalid UTF-8 at byte {} of the line", utf8.valid_up_to() + 1);
+        return format!(
+            "invalid UTF-8 at byte {} of the line",
+            utf8.valid_up_to() + 1
+        );
     }
     let text = e.to_string();
     let reason = text.split(" at line ").next().unwrap_or(&text);
@@ -526,7 +558,10 @@ fn json_error(line: &[u8], e: &serde_json::Error) -> String {
 }
 
 /// Opens the inputs the paths name; `-` is standard input.
-pub fn open_paths(paths: &[PathBuf], roles: &crate::config::FileRoles) -> Vec<Result<Input, Error>> {
+pub fn open_paths(
+    paths: &[PathBuf],
+    roles: &crate::config::FileRoles,
+) -> Vec<Result<Input, Error>> {
     paths
         .iter()
         .map(|p| {
@@ -559,7 +594,11 @@ mod tests {
         assert_eq!(s.records, 2);
         assert_eq!(s.problems.len(), 1, "{:?}", s.problems);
         assert_eq!(s.problems[0].line, 3);
-        assert!(s.problems[0].message.starts_with("invalid JSON"), "{}", s.problems[0]);
+        assert!(
+            s.problems[0].message.starts_with("invalid JSON"),
+            "{}",
+            s.problems[0]
+        );
     }
 
     #[test]
@@ -578,20 +617,34 @@ mod tests {
         assert_eq!(s.duplicate_ids, 1);
         let p = &s.problems[0];
         assert_eq!((p.line, p.kind), (3001, ProblemKind::DuplicateId));
-        assert_eq!(p.to_string(), "t.jsonl:3001: r0: id: duplicate id, first at t.jsonl:1");
+        assert_eq!(
+            p.to_string(),
+            "t.jsonl:3001: r0: id: duplicate id, first at t.jsonl:1"
+        );
         assert_eq!(s.types[RecordType::Qa.index()].unique_texts.len(), 2);
     }
 
     #[test]
     fn invalid_utf8_and_truncation_are_told_apart() {
-        let mut bytes = b"{\"id\":\"a\",\"record_type\":\"qa\",\"input\":\"q\",\"output\":\"\xff\"}\n".to_vec();
+        let mut bytes =
+            b"{\"id\":\"a\",\"record_type\":\"qa\",\"input\":\"q\",\"output\":\"\xff\"}\n".to_vec();
         bytes.extend_from_slice(b"{\"id\":\"b\",\"record_type\":\"qa\",\"inp");
         let schema = Schema::builtin().unwrap();
         let mut s = Scanner::new(&schema, Options::from_config(&Config::default(), false));
-        let r = s.scan(Input::from_bytes("t", Role::Other, bytes), &indicatif::ProgressBar::hidden());
-        assert_eq!(r.problems[0].message, "invalid UTF-8 at byte 52 of the line");
+        let r = s.scan(
+            Input::from_bytes("t", Role::Other, bytes),
+            &indicatif::ProgressBar::hidden(),
+        );
+        assert_eq!(
+            r.problems[0].message,
+            "invalid UTF-8 at byte 52 of the line"
+        );
         assert_eq!(r.problems[1].line, 2);
-        assert!(r.problems[1].message.starts_with("truncated JSON"), "{}", r.problems[1]);
+        assert!(
+            r.problems[1].message.starts_with("truncated JSON"),
+            "{}",
+            r.problems[1]
+        );
     }
 
     #[test]

@@ -67,7 +67,9 @@ fn describe(error: &ValidationError<'_>) -> (String, String) {
     let found = error.instance();
     let message = match error.kind() {
         ValidationErrorKind::Required { property } => {
-            field = property.as_str().map_or_else(|| property.to_string(), str::to_string);
+            field = property
+                .as_str()
+                .map_or_else(|| property.to_string(), str::to_string);
             "missing required field".to_string()
         }
         ValidationErrorKind::Type { kind } => {
@@ -75,20 +77,32 @@ fn describe(error: &ValidationError<'_>) -> (String, String) {
                 TypeKind::Single(t) => t.to_string(),
                 TypeKind::Multiple(set) => format!("{set:?}"),
             };
-            format!("must be {} {expected}, found {}", article(&expected), json_type(&found))
+            format!(
+                "must be {} {expected}, found {}",
+                article(&expected),
+                json_type(found)
+            )
         }
         ValidationErrorKind::Enum { options } => {
             let options: Vec<String> = options
                 .as_array()
-                .map(|a| a.iter().map(|o| o.as_str().map_or_else(|| o.to_string(), str::to_string)).collect())
+                .map(|a| {
+                    a.iter()
+                        .map(|o| o.as_str().map_or_else(|| o.to_string(), str::to_string))
+                        .collect()
+                })
                 .unwrap_or_default();
-            format!("unknown value {} (expected one of: {})", preview(&found), options.join(", "))
+            format!(
+                "unknown value {} (expected one of: {})",
+                preview(found),
+                options.join(", ")
+            )
         }
         ValidationErrorKind::MinLength { limit: 1 } => "must not be empty".to_string(),
         ValidationErrorKind::MinLength { limit } => format!("is shorter than {limit} characters"),
         ValidationErrorKind::MaxLength { limit } => format!("is longer than {limit} characters"),
         ValidationErrorKind::Constant { expected_value } => format!("must be {expected_value}"),
-        _ => error.masked_with(preview(&found)).to_string(),
+        _ => error.masked_with(preview(found)).to_string(),
     };
     (field, message)
 }
@@ -134,27 +148,46 @@ mod tests {
 
     #[test]
     fn plan_example_is_valid() {
-        let v = json!({"id":"c_real_0001","record_type":"chat","input":"User: hi","output":"Hello."});
+        let v =
+            json!({"id":"c_real_0001","record_type":"chat","input":"User: hi","output":"Hello."});
         assert!(problems(v).is_empty());
     }
 
     #[test]
     fn each_violation_names_its_field() {
         let p = problems(json!({"id":"","record_type":"preference","prompt":"p","chosen":5}));
-        assert!(p.contains(&("id".into(), "must not be empty".into())), "{p:?}");
-        assert!(p.contains(&("rejected".into(), "missing required field".into())), "{p:?}");
-        assert!(p.contains(&("chosen".into(), "must be a string, found a number".into())), "{p:?}");
+        assert!(
+            p.contains(&("id".into(), "must not be empty".into())),
+            "{p:?}"
+        );
+        assert!(
+            p.contains(&("rejected".into(), "missing required field".into())),
+            "{p:?}"
+        );
+        assert!(
+            p.contains(&("chosen".into(), "must be a string, found a number".into())),
+            "{p:?}"
+        );
         let p = problems(json!({"id":"x","record_type":"poem"}));
         assert_eq!(p.len(), 1, "{p:?}");
         assert_eq!(p[0].0, "record_type");
         assert!(p[0].1.starts_with("unknown value \"poem\""), "{p:?}");
         let p = problems(json!([1, 2]));
-        assert_eq!(p[0], ("-".into(), "must be an object, found an array".into()));
+        assert_eq!(
+            p[0],
+            ("-".into(), "must be an object, found an array".into())
+        );
     }
 
     #[test]
     fn a_broken_user_schema_is_an_error_naming_it() {
-        let e = Schema::from_text("{\"type\": 5}", Path::new("mine.json")).err().unwrap();
-        assert!(e.to_string().starts_with("schema `mine.json`: not a valid JSON Schema"), "{e}");
+        let e = Schema::from_text("{\"type\": 5}", Path::new("mine.json"))
+            .err()
+            .unwrap();
+        assert!(
+            e.to_string()
+                .starts_with("schema `mine.json`: not a valid JSON Schema"),
+            "{e}"
+        );
     }
 }

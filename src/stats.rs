@@ -55,7 +55,12 @@ impl Percentiles {
                 v[rank - 1]
             }
         };
-        Percentiles { p50: at(0.50), p90: at(0.90), p99: at(0.99), max: v.last().copied().unwrap_or(0) }
+        Percentiles {
+            p50: at(0.50),
+            p90: at(0.90),
+            p99: at(0.99),
+            max: v.last().copied().unwrap_or(0),
+        }
     }
 }
 
@@ -105,11 +110,19 @@ pub fn render(s: &FileStats) -> String {
         s.real, s.synthetic, s.unlabelled
     );
     if s.problems > 0 {
-        let _ = writeln!(out, "- {} problems (run `revmine validate` to list them)", s.problems);
+        let _ = writeln!(
+            out,
+            "- {} problems (run `revmine validate` to list them)",
+            s.problems
+        );
     }
     let _ = writeln!(out, "\nMeasured uniqueness (normalised, every record):");
     for t in &s.types {
-        let ratio = if t.with_text == 0 { 0.0 } else { t.unique as f64 / t.with_text as f64 };
+        let ratio = if t.with_text == 0 {
+            0.0
+        } else {
+            t.unique as f64 / t.with_text as f64
+        };
         let _ = writeln!(
             out,
             "- {} {}: {} unique / {} total ({:.4})",
@@ -119,7 +132,11 @@ pub fn render(s: &FileStats) -> String {
     let _ = writeln!(out, "\nLengths in characters (p50 / p90 / p99 / max):");
     for t in &s.types {
         let (r, i) = (&t.response_chars, &t.input_chars);
-        let input = if t.record_type == RecordType::Preference { "prompt" } else { "input" };
+        let input = if t.record_type == RecordType::Preference {
+            "prompt"
+        } else {
+            "input"
+        };
         let _ = writeln!(
             out,
             "- {}: {} {} / {} / {} / {}; {input} {} / {} / {} / {}",

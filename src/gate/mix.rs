@@ -10,12 +10,21 @@ use crate::scan::FileScan;
 
 pub(super) fn gate(train: &[&FileScan], config: &Mix) -> GateResult {
     let threshold = if config.min_share > 0.0 {
-        format!("all {} types, each >= {:.1}%", config.required_types.len(), config.min_share * 100.0)
+        format!(
+            "all {} types, each >= {:.1}%",
+            config.required_types.len(),
+            config.min_share * 100.0
+        )
     } else {
         format!("all {} types present", config.required_types.len())
     };
     if train.is_empty() {
-        return GateResult::skipped("mix", "train set", threshold, "no train file checked (files.train globs, or --train)");
+        return GateResult::skipped(
+            "mix",
+            "train set",
+            threshold,
+            "no train file checked (files.train globs, or --train)",
+        );
     }
     let mut counts = [0u64; 6];
     for scan in train {
@@ -33,7 +42,10 @@ pub(super) fn gate(train: &[&FileScan], config: &Mix) -> GateResult {
         })
         .map(|ty| ty.to_string())
         .collect();
-    let present = RecordType::ALL.iter().filter(|t| counts[t.index()] > 0).count();
+    let present = RecordType::ALL
+        .iter()
+        .filter(|t| counts[t.index()] > 0)
+        .count();
     let shares: Vec<String> = RecordType::ALL
         .iter()
         .map(|t| {
@@ -64,7 +76,14 @@ mod tests {
     #[test]
     fn a_missing_type_fails_and_all_six_pass() {
         let config = Config::default().gates.mix;
-        let types = ["chat", "qa", "preference", "knowledge", "memory", "trajectory"];
+        let types = [
+            "chat",
+            "qa",
+            "preference",
+            "knowledge",
+            "memory",
+            "trajectory",
+        ];
         let all: Vec<String> = types.iter().map(|t| rec(t, t, "real", "x")).collect();
         let s = scan("train.jsonl", Role::Train, &all);
         let r = super::gate(&[&s], &config);
@@ -73,7 +92,11 @@ mod tests {
         let s = scan("train.jsonl", Role::Train, &all[..5]);
         let r = super::gate(&[&s], &config);
         assert!(!r.passed);
-        assert!(r.detail.starts_with("missing or under share: trajectory"), "{}", r.detail);
+        assert!(
+            r.detail.starts_with("missing or under share: trajectory"),
+            "{}",
+            r.detail
+        );
         assert!(super::gate(&[], &config).skipped);
     }
 }

@@ -55,12 +55,17 @@ pub fn run_all(scans: &[FileScan], config: &Config) -> Vec<GateResult> {
 }
 
 fn pct(part: u64, whole: u64) -> f64 {
-    if whole == 0 { 0.0 } else { part as f64 / whole as f64 }
+    if whole == 0 {
+        0.0
+    } else {
+        part as f64 / whole as f64
+    }
 }
 
 /// Rounds for display and JSON, so reports read `0.0030`, not `0.003000000000000001`.
 fn round4(x: f64) -> Value {
-    serde_json::Number::from_f64((x * 10_000.0).round() / 10_000.0).map_or(Value::Null, Value::Number)
+    serde_json::Number::from_f64((x * 10_000.0).round() / 10_000.0)
+        .map_or(Value::Null, Value::Number)
 }
 
 #[cfg(test)]
@@ -74,7 +79,10 @@ pub(crate) mod tests {
         let schema = Schema::builtin().unwrap();
         let mut s = Scanner::new(&schema, Options::from_config(&Config::default(), false));
         let text = lines.join("\n");
-        s.scan(Input::from_bytes(label, role, text.into_bytes()), &indicatif::ProgressBar::hidden())
+        s.scan(
+            Input::from_bytes(label, role, text.into_bytes()),
+            &indicatif::ProgressBar::hidden(),
+        )
     }
 
     pub(crate) fn rec(id: &str, ty: &str, source: &str, text: &str) -> String {

@@ -39,7 +39,14 @@ mod tests {
         let config = Config::default().gates.real_share;
         let make = |real: usize, total: usize| -> Vec<String> {
             (0..total)
-                .map(|i| rec(&format!("r{i}"), "qa", if i < real { "real" } else { "synthetic" }, "x"))
+                .map(|i| {
+                    rec(
+                        &format!("r{i}"),
+                        "qa",
+                        if i < real { "real" } else { "synthetic" },
+                        "x",
+                    )
+                })
                 .collect()
         };
         for (real, passed) in [(35, true), (50, true), (34, false), (51, false)] {

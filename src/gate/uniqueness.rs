@@ -43,7 +43,11 @@ pub(super) fn gate(scans: &[FileScan], config: &Uniqueness) -> Vec<GateResult> {
         }
     }
     if out.is_empty() {
-        let types: Vec<&str> = config.fields.keys().map(|t| RecordType::as_str(*t)).collect();
+        let types: Vec<&str> = config
+            .fields
+            .keys()
+            .map(|t| RecordType::as_str(*t))
+            .collect();
         out.push(GateResult::skipped(
             "uniqueness",
             "all files",
@@ -63,15 +67,33 @@ mod tests {
     fn six_templates_fail_and_varied_outputs_pass() {
         let config = Config::default();
         let lines: Vec<String> = (0..600)
-            .map(|i| rec(&format!("c{i}"), "chat", "synthetic", &format!("Template {}", i % 6)))
-            .chain((0..50).map(|i| rec(&format!("q{i}"), "qa", "real", &format!("Answer number {i}"))))
+            .map(|i| {
+                rec(
+                    &format!("c{i}"),
+                    "chat",
+                    "synthetic",
+                    &format!("Template {}", i % 6),
+                )
+            })
+            .chain((0..50).map(|i| {
+                rec(
+                    &format!("q{i}"),
+                    "qa",
+                    "real",
+                    &format!("Answer number {i}"),
+                )
+            }))
             .collect();
         let s = scan("d.jsonl", Role::Other, &lines);
         let r = super::gate(&[s], &config.gates.uniqueness);
         assert_eq!(r.len(), 2, "{r:?}");
         assert_eq!((r[0].scope.as_str(), r[0].passed), ("d.jsonl: chat", false));
         assert_eq!(r[0].value, serde_json::json!(0.01));
-        assert!(r[0].detail.starts_with("6 unique / 600 sampled"), "{}", r[0].detail);
+        assert!(
+            r[0].detail.starts_with("6 unique / 600 sampled"),
+            "{}",
+            r[0].detail
+        );
         assert_eq!((r[1].scope.as_str(), r[1].passed), ("d.jsonl: qa", true));
     }
 
@@ -79,7 +101,9 @@ mod tests {
     fn the_threshold_is_strict() {
         let mut config = Config::default().gates.uniqueness;
         // 1 unique in 4 is exactly 0.25: not above it
-        let lines: Vec<String> = (0..4).map(|i| rec(&format!("q{i}"), "qa", "real", "same")).collect();
+        let lines: Vec<String> = (0..4)
+            .map(|i| rec(&format!("q{i}"), "qa", "real", "same"))
+            .collect();
         let r = super::gate(&[scan("d", Role::Other, &lines)], &config);
         assert!(!r[0].passed);
         config.threshold = 0.2;

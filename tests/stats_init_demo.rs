@@ -1,0 +1,76 @@
+use crate::util::{Dir, run, v8_profile};
+
+#[test]
+fn stats_recomputes_the_plans_measured_state() {
+    let d = Dir::new();
+    d.write("assistant_dataset_train.v8.jsonl", v8_profile());
+    let (code, out, err) = run(d
+        .revmine()
+        .args(["stats", "assistant_dataset_train.v8.jsonl"]));
+    assert_eq!(code, 0, "{err}");
+    for line in [
+        "- 18000 records total",
+        "- chat: 6000",
+        "- qa: 3000",
+        "- preference: 3000",
+        "- knowledge: 2000",
+        "- memory: 2000",
+        "- trajectory: 2000",
+        "- chat output: 6 unique / 6000 total (0.0010)",
+        "- qa output: 6 unique / 3000 total (0.0020)",
+        "- preference chosen: 6 unique / 3000 total (0.0020)",
+        "- source: real 0, synthetic 18000, unlabelled 0",
+        "- chat: output 18 / 18 / 18 / 18; input 16 / 16 / 16 / 16",
+    ] {
+        assert!(
+            out.lines().any(|l| l == line),
+            "missing {line:?} in:\n{out}"
+        );
+    }
+    let (_, out, _) =
+        run(d
+            .revmine()
+            .args(["stats", "--json", "assistant_dataset_train.v8.jsonl"]));
+    let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(v["files"][0]["types"][0]["unique"], 6);
+    assert_eq!(v["files"][0]["types"][0]["response_chars"]["p90"], 18);
+}
+
+#[test]
+fn init_writes_the_defaults_once() {
+    let d = Dir::new();
+    let (code, _, err) = run(d.revmine().arg("init"));
+    assert_eq!(code, 0, "{err}");
+    let written = d.read("revmine.toml");
+    assert!(
+        written.contains("threshold = 0.25") && written.contains("min = 0.35"),
+        "{written}"
+    );
+    let (code, _, err) = run(d.revmine().arg("init"));
+    assert_eq!(code, 2);
+    assert!(err.contains("already exists (use --force"), "{err}");
+    let (code, _, _) = run(d.revmine().args(["init", "--force"]));
+    assert_eq!(code, 0);
+    // the written file is picked up and changes nothing
+    d.write("train.jsonl", crate::util::varied("t", 10, 4));
+    let (code, out, _) = run(d.revmine().args(["check", "train.jsonl"]));
+    assert_eq!(code, 0, "{out}");
+}
+
+#[test]
+fn demo_runs_the_gates_on_the_bundled_samples() {
+    let d = Dir::new();
+    let (code, out, err) = run(d.revmine().args(["demo", "--dir", "demo"]));
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("assistant_dataset_train.sample.jsonl (train): 60 records"),
+        "{out}"
+    );
+    assert!(out.contains("PASSED"), "{out}");
+    assert!(out.contains("== stats =="), "{out}");
+    assert!(
+        d.path()
+            .join("demo/assistant_dataset_eval.sample.jsonl")
+            .is_file()
+    );
+}

@@ -1,0 +1,9 @@
+#![allow(unreachable_pub)]
+//! Integration tests: the real binary on real files in temp dirs.
+//! One test binary keeps link time down.
+
+mod util;
+
+mod check;
+mod stats_init_demo;
+mod validate;

@@ -1,0 +1,113 @@
+//! Test scaffolding: a temp dir with files, and the real binary run inside it
+//! with no user config leaking in.
+
+use std::path::{Path, PathBuf};
+
+pub struct Dir {
+    pub dir: tempfile::TempDir,
+}
+
+impl Dir {
+    pub fn new() -> Self {
+        Dir {
+            dir: tempfile::tempdir().expect("temp dir"),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn write(&self, name: &str, bytes: impl AsRef<[u8]>) -> PathBuf {
+        let p = self.dir.path().join(name);
+        if let Some(parent) = p.parent() {
+            std::fs::create_dir_all(parent).expect("mkdir");
+        }
+        std::fs::write(&p, bytes).expect("write fixture");
+        p
+    }
+
+    pub fn read(&self, name: &str) -> String {
+        std::fs::read_to_string(self.dir.path().join(name)).expect("read output")
+    }
+
+    pub fn revmine(&self) -> assert_cmd::Command {
+        let mut cmd = assert_cmd::Command::new(env!("CARGO_BIN_EXE_revmine"));
+        cmd.current_dir(self.dir.path())
+            .env_remove("REVMINE_CONFIG");
+        cmd
+    }
+}
+
+/// Runs and returns (exit code, stdout, stderr), so a failing assertion can show all three.
+pub fn run(cmd: &mut assert_cmd::Command) -> (i32, String, String) {
+    let out = cmd.output().expect("run revmine");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// One valid record of `ty` whose judged text is `text`.
+pub fn rec(id: &str, ty: &str, source: &str, text: &str) -> String {
+    let body = match ty {
+        "preference" => format!(
+            r#""prompt":"How should I say this?","chosen":"{text}","rejected":"draft of {text}""#
+        ),
+        "chat" => format!(r#""input":"User: what next?","output":"{text}""#),
+        _ => format!(r#""input":"question {id}","output":"{text}""#),
+    };
+    format!(r#"{{"id":"{id}","record_type":"{ty}","source":"{source}",{body}}}"#)
+}
+
+pub const TYPES: [&str; 6] = [
+    "chat",
+    "qa",
+    "preference",
+    "knowledge",
+    "memory",
+    "trajectory",
+];
+
+/// The plan's v8 profile: 18,000 synthetic records, 6 unique outputs per type.
+pub fn v8_profile() -> String {
+    let counts = [6000, 3000, 3000, 2000, 2000, 2000];
+    let mut out = String::new();
+    let mut n = 0;
+    for (ty, count) in TYPES.iter().zip(counts) {
+        for i in 0..count {
+            n += 1;
+            out.push_str(&rec(
+                &format!("v8_{n:05}"),
+                ty,
+                "synthetic",
+                &format!("Template answer {}.", i % 6),
+            ));
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// A healthy train set: every type, `real` of each 10 records real, all texts distinct.
+pub fn varied(prefix: &str, per_type: usize, real_per_10: usize) -> String {
+    let mut out = String::new();
+    for ty in TYPES {
+        for i in 0..per_type {
+            let source = if i % 10 < real_per_10 {
+                "real"
+            } else {
+                "synthetic"
+            };
+            out.push_str(&rec(
+                &format!("{prefix}_{ty}_{i}"),
+                ty,
+                source,
+                &format!("Distinct answer {i} for {ty}."),
+            ));
+            out.push('\n');
+        }
+    }
+    out
+}
