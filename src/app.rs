@@ -83,7 +83,7 @@ impl Session {
             let opened = if path.as_os_str() == "-" {
                 Ok(Input::stdin(role))
             } else {
-                Input::open(&path, role)
+                Input::open_in(&opts.cwd, &path, role)
             };
             match opened {
                 Ok(input) => inputs.push(input),

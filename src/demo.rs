@@ -44,9 +44,8 @@ pub fn run(dir: Option<&Path>, out: &mut dyn Write, err: &mut dyn Write) -> Resu
     };
     let mut files = Vec::new();
     for (name, text) in DATASETS {
-        let path = dir.join(name);
-        crate::write::atomic_write(&path, text.as_bytes())?;
-        files.push(path);
+        crate::write::atomic_write(&dir.join(name), text.as_bytes())?;
+        files.push(PathBuf::from(name));
     }
     let io = |e: std::io::Error| Error::Write {
         path: "<stdout>".into(),

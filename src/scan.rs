@@ -10,7 +10,7 @@ use std::collections::hash_map::Entry;
 use std::collections::{BinaryHeap, HashMap, HashSet};
 use std::fmt;
 use std::io::{ErrorKind, Read};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use rayon::prelude::*;
 use serde::Serialize;
@@ -34,12 +34,13 @@ pub struct Input {
 }
 
 impl Input {
-    pub fn open(path: &Path, role: Role) -> Result<Self, Error> {
+    /// Opens `path`, relative to `base`; reports and errors name `path` as the user wrote it.
+    pub fn open_in(base: &Path, path: &Path, role: Role) -> Result<Self, Error> {
         let read_err = |source| Error::Read {
             path: path.to_path_buf(),
             source,
         };
-        let file = std::fs::File::open(path).map_err(read_err)?;
+        let file = std::fs::File::open(base.join(path)).map_err(read_err)?;
         let meta = file.metadata().map_err(read_err)?;
         if meta.is_dir() {
             return Err(read_err(std::io::Error::new(
@@ -555,23 +556,6 @@ fn json_error(line: &[u8], e: &serde_json::Error) -> String {
         _ => "invalid JSON",
     };
     format!("{what}: {reason} at column {}", e.column())
-}
-
-/// Opens the inputs the paths name; `-` is standard input.
-pub fn open_paths(
-    paths: &[PathBuf],
-    roles: &crate::config::FileRoles,
-) -> Vec<Result<Input, Error>> {
-    paths
-        .iter()
-        .map(|p| {
-            if p.as_os_str() == "-" {
-                Ok(Input::stdin(Role::Other))
-            } else {
-                Input::open(p, roles.role(p))
-            }
-        })
-        .collect()
 }
 
 #[cfg(test)]
