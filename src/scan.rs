@@ -237,12 +237,19 @@ struct ChunkOut {
     recs: Vec<Rec>,
 }
 
+/// The judged text of a record, hashed only when it may be sampled.
+#[derive(Clone, Copy)]
+enum Text {
+    Hash(u64),
+    OutOfSample,
+}
+
 struct Rec {
     ty: RecordType,
     real: Option<bool>,
     line: u64,
     priority: u64,
-    text: Option<u64>,
+    text: Option<Text>,
     response_chars: u32,
     input_chars: u32,
 }
@@ -308,7 +315,14 @@ impl<'a> Scanner<'a> {
                     batch.push(buf);
                 }
             }
-            let outs: Vec<ChunkOut> = batch.par_iter().map(|c| self.check_chunk(c)).collect();
+            // A record whose priority is above a full sample's largest can never
+            // enter it (the bound only falls), so its text need not be normalised.
+            let bounds: [Option<u64>; 6] = std::array::from_fn(|i| {
+                let sample = &scan.types[i].sample;
+                let full = sample.len() >= self.options.sample_size;
+                (full && !self.options.full_stats).then(|| sample.peek().map(|t| t.0)).flatten()
+            });
+            let outs: Vec<ChunkOut> = batch.par_iter().map(|c| self.check_chunk(c, &bounds)).collect();
             for (chunk, out) in batch.iter().zip(outs) {
                 scan.bytes += chunk.len() as u64;
                 progress.inc(chunk.len() as u64);
@@ -374,17 +388,21 @@ impl<'a> Scanner<'a> {
                 Some(false) => tally.synthetic += 1,
                 None => {}
             }
-            if let Some(text) = rec.text {
-                tally.texts += 1;
-                let entry = (rec.priority, base + rec.line, text);
-                if tally.sample.len() < k {
-                    tally.sample.push(entry);
-                } else if tally.sample.peek().is_some_and(|top| entry < *top) {
-                    tally.sample.pop();
-                    tally.sample.push(entry);
-                }
-                if self.options.full_stats {
-                    tally.unique_texts.insert(text);
+            match rec.text {
+                None => {}
+                Some(Text::OutOfSample) => tally.texts += 1,
+                Some(Text::Hash(text)) => {
+                    tally.texts += 1;
+                    let entry = (rec.priority, base + rec.line, text);
+                    if tally.sample.len() < k {
+                        tally.sample.push(entry);
+                    } else if tally.sample.peek().is_some_and(|top| entry < *top) {
+                        tally.sample.pop();
+                        tally.sample.push(entry);
+                    }
+                    if self.options.full_stats {
+                        tally.unique_texts.insert(text);
+                    }
                 }
             }
             if self.options.full_stats {
@@ -395,7 +413,7 @@ impl<'a> Scanner<'a> {
     }
 
     /// Checks every line of one chunk; line numbers are relative to the chunk.
-    fn check_chunk(&self, chunk: &[u8]) -> ChunkOut {
+    fn check_chunk(&self, chunk: &[u8], bounds: &[Option<u64>; 6]) -> ChunkOut {
         let mut out = ChunkOut::default();
         let mut norm = String::new();
         let mut schema_problems = Vec::new();
@@ -439,18 +457,18 @@ impl<'a> Scanner<'a> {
                 out.problems
                     .push((n, id.map(str::to_string), field.into(), message));
             });
-            let text_field = self.options.uniqueness_fields[ty.index()].as_deref();
-            let text = text_field
-                .and_then(|f| value.get(f))
-                .and_then(Value::as_str)
-                .map(|t| {
-                    normalise_into(t, &mut norm);
-                    xxh3_64_with_seed(norm.as_bytes(), 0)
-                });
             let priority = match id {
                 Some(id) => xxh3_64_with_seed(id.as_bytes(), self.options.seed),
                 None => xxh3_64_with_seed(&n.to_le_bytes(), self.options.seed),
             };
+            let text_field = self.options.uniqueness_fields[ty.index()].as_deref();
+            let text = text_field.and_then(|f| value.get(f)).and_then(Value::as_str).map(|t| {
+                if bounds[ty.index()].is_some_and(|bound| priority > bound) {
+                    return Text::OutOfSample;
+                }
+                normalise_into(t, &mut norm);
+                Text::Hash(xxh3_64_with_seed(norm.as_bytes(), 0))
+            });
             let chars = |field: &str| {
                 value
                     .get(field)
