@@ -30,6 +30,7 @@ pub mod app;
 pub mod config;
 pub mod demo;
 pub mod error;
+pub mod fast;
 pub mod gate;
 pub mod record;
 pub mod scan;

@@ -22,9 +22,3 @@ fn main() -> ExitCode {
         }
     }
 }
-
-/// Checking a dataset parses every line into a JSON tree: millions of small
-/// allocations across threads, where mimalloc is measurably faster than glibc
-/// (BENCHMARKS.md).
-#[global_allocator]
-static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;

@@ -19,6 +19,7 @@ use xxhash_rust::xxh3::{xxh3_64_with_seed, xxh3_128};
 
 use crate::config::{Config, Role};
 use crate::error::Error;
+use crate::fast;
 use crate::record::{RecordType, check_chat_input, normalise_into};
 use crate::schema::Schema;
 
@@ -222,10 +223,26 @@ impl FileScan {
 
 /// The pass over all inputs of one command; ids are unique across all of them.
 pub struct Scanner<'a> {
+    checker: Checker<'a>,
+    merger: Merger,
+}
+
+/// The per-line work, shared read-only by the worker threads.
+struct Checker<'a> {
     schema: &'a Schema,
     options: Options,
-    ids: HashMap<u128, (u32, u64)>,
+    /// The built-in schema is in force and every judged field is one the fast path reads.
+    fast: bool,
+}
+
+/// The in-order state: ids seen so far across files, and their files' labels.
+struct Merger {
+    /// id hash -> where first seen, packed as `file << 40 | line` to keep the
+    /// table at 24 bytes a record (a million ids: ~50 MB, not ~70).
+    ids: HashMap<u128, u64>,
     labels: Vec<String>,
+    sample_size: usize,
+    full_stats: bool,
 }
 
 #[derive(Default)]
@@ -233,8 +250,33 @@ struct ChunkOut {
     lines: u64,
     records: u64,
     problems: Vec<(u64, Option<String>, String, String)>,
-    ids: Vec<(u128, u64, Option<String>)>,
+    ids: Vec<(u128, u64, IdText)>,
     recs: Vec<Rec>,
+}
+
+/// Where a record's id text is: most ids lie unescaped in the chunk, and only
+/// a duplicate's is ever printed, so copying each one would be waste.
+enum IdText {
+    InChunk(usize, usize),
+    Owned(String),
+}
+
+impl IdText {
+    fn locate(id: &str, chunk: &[u8]) -> Self {
+        let offset = (id.as_ptr() as usize).wrapping_sub(chunk.as_ptr() as usize);
+        if offset <= chunk.len() && offset + id.len() <= chunk.len() {
+            IdText::InChunk(offset, offset + id.len())
+        } else {
+            IdText::Owned(id.to_string())
+        }
+    }
+
+    fn text(self, chunk: &[u8]) -> String {
+        match self {
+            IdText::InChunk(from, to) => String::from_utf8_lossy(&chunk[from..to]).into_owned(),
+            IdText::Owned(s) => s,
+        }
+    }
 }
 
 /// The judged text of a record, hashed only when it may be sampled.
@@ -254,20 +296,92 @@ struct Rec {
     input_chars: u32,
 }
 
+/// One worker's state while it checks a chunk.
+struct Work<'c> {
+    out: ChunkOut,
+    chunk: &'c [u8],
+    /// Per type, the priority above which a record cannot enter the sample.
+    bounds: &'c [Option<u64>; 6],
+    /// Reused buffer for normalised text.
+    norm: String,
+}
+
+/// Chunks read from one input, cut at line ends, with the reader's state.
+struct Reader {
+    input: Input,
+    carry: Vec<u8>,
+    first: bool,
+    eof: bool,
+    error: Option<String>,
+    batch_len: usize,
+}
+
+impl Reader {
+    fn next_batch(&mut self) -> Vec<Vec<u8>> {
+        let mut batch = Vec::with_capacity(self.batch_len);
+        while batch.len() < self.batch_len && !self.eof {
+            let mut buf = std::mem::take(&mut self.carry);
+            match fill_chunk(&mut self.input.reader, &mut buf) {
+                Ok(done) => self.eof = done,
+                Err(e) => {
+                    self.error = Some(e.to_string());
+                    self.eof = true;
+                }
+            }
+            if self.first {
+                self.first = false;
+                if buf.starts_with(BOM) {
+                    buf.drain(..BOM.len());
+                }
+            }
+            if !self.eof {
+                match memchr::memrchr(b'\n', &buf) {
+                    Some(pos) => self.carry = buf.split_off(pos + 1),
+                    None => {
+                        // a line longer than the chunk: keep reading it
+                        self.carry = buf;
+                        continue;
+                    }
+                }
+            }
+            if !buf.is_empty() {
+                batch.push(buf);
+            }
+        }
+        batch
+    }
+}
+
 impl<'a> Scanner<'a> {
     pub fn new(schema: &'a Schema, options: Options) -> Self {
+        let fast = schema.is_builtin()
+            && options
+                .uniqueness_fields
+                .iter()
+                .flatten()
+                .all(|f| fast::FIELDS.contains(&f.as_str()));
         Scanner {
-            schema,
-            options,
-            ids: HashMap::new(),
-            labels: Vec::new(),
+            merger: Merger {
+                ids: HashMap::new(),
+                labels: Vec::new(),
+                sample_size: options.sample_size,
+                full_stats: options.full_stats,
+            },
+            checker: Checker {
+                schema,
+                options,
+                fast,
+            },
         }
     }
 
     /// Reads `input` to its end (or to an I/O error, kept in `read_error`).
-    pub fn scan(&mut self, mut input: Input, progress: &indicatif::ProgressBar) -> FileScan {
-        let file_index = self.labels.len() as u32;
-        self.labels.push(input.label.clone());
+    ///
+    /// While the workers check one batch, this thread merges the previous one
+    /// and reads the next, so reading and merging cost no wall time.
+    pub fn scan(&mut self, input: Input, progress: &indicatif::ProgressBar) -> FileScan {
+        let file_index = self.merger.labels.len() as u32;
+        self.merger.labels.push(input.label.clone());
         let mut scan = FileScan {
             label: input.label.clone(),
             role: input.role,
@@ -278,58 +392,52 @@ impl<'a> Scanner<'a> {
             duplicate_ids: 0,
             read_error: None,
         };
-        let batch_len = rayon::current_num_threads().max(1) * 4;
-        let mut carry: Vec<u8> = Vec::new();
+        let mut reader = Reader {
+            input,
+            carry: Vec::new(),
+            first: true,
+            eof: false,
+            error: None,
+            batch_len: rayon::current_num_threads().max(1) * 4,
+        };
+        let checker = &self.checker;
+        let merger = &mut self.merger;
         let mut line_base = 0u64;
-        let mut first = true;
-        let mut eof = false;
-        while !eof {
-            let mut batch = Vec::with_capacity(batch_len);
-            while batch.len() < batch_len && !eof {
-                let mut buf = std::mem::take(&mut carry);
-                match fill_chunk(&mut input.reader, &mut buf) {
-                    Ok(done) => eof = done,
-                    Err(e) => {
-                        scan.read_error = Some(e.to_string());
-                        eof = true;
-                    }
-                }
-                if first {
-                    first = false;
-                    if buf.starts_with(BOM) {
-                        buf.drain(..BOM.len());
-                        scan.bytes += BOM.len() as u64;
-                    }
-                }
-                if !eof {
-                    match memchr::memrchr(b'\n', &buf) {
-                        Some(pos) => carry = buf.split_off(pos + 1),
-                        None => {
-                            // a line longer than the chunk: keep reading it
-                            carry = buf;
-                            continue;
-                        }
-                    }
-                }
-                if !buf.is_empty() {
-                    batch.push(buf);
-                }
-            }
+        let mut batch = reader.next_batch();
+        let mut pending: Option<(Vec<Vec<u8>>, Vec<ChunkOut>)> = None;
+        while !batch.is_empty() || pending.is_some() {
             // A record whose priority is above a full sample's largest can never
             // enter it (the bound only falls), so its text need not be normalised.
             let bounds: [Option<u64>; 6] = std::array::from_fn(|i| {
                 let sample = &scan.types[i].sample;
-                let full = sample.len() >= self.options.sample_size;
-                (full && !self.options.full_stats).then(|| sample.peek().map(|t| t.0)).flatten()
+                let full = sample.len() >= merger.sample_size;
+                (full && !merger.full_stats)
+                    .then(|| sample.peek().map(|t| t.0))
+                    .flatten()
             });
-            let outs: Vec<ChunkOut> = batch.par_iter().map(|c| self.check_chunk(c, &bounds)).collect();
-            for (chunk, out) in batch.iter().zip(outs) {
-                scan.bytes += chunk.len() as u64;
-                progress.inc(chunk.len() as u64);
-                self.merge(&mut scan, file_index, line_base, out);
-                line_base += count_lines(chunk);
-            }
+            let (next, outs) = rayon::join(
+                || {
+                    if let Some((chunks, outs)) = pending.take() {
+                        for (chunk, out) in chunks.iter().zip(outs) {
+                            scan.bytes += chunk.len() as u64;
+                            progress.inc(chunk.len() as u64);
+                            merger.merge(&mut scan, file_index, line_base, out, chunk);
+                            line_base += count_lines(chunk);
+                        }
+                    }
+                    reader.next_batch()
+                },
+                || {
+                    batch
+                        .par_iter()
+                        .map(|c| checker.check_chunk(c, &bounds))
+                        .collect::<Vec<_>>()
+                },
+            );
+            pending = (!batch.is_empty()).then_some((batch, outs));
+            batch = next;
         }
+        scan.read_error = reader.error.take();
         // duplicates are found at merge time, after their chunk's own problems
         scan.problems.sort_by_key(|p| p.line);
         if let Some(message) = &scan.read_error {
@@ -346,8 +454,17 @@ impl<'a> Scanner<'a> {
         }
         scan
     }
+}
 
-    fn merge(&mut self, scan: &mut FileScan, file_index: u32, base: u64, out: ChunkOut) {
+impl Merger {
+    fn merge(
+        &mut self,
+        scan: &mut FileScan,
+        file_index: u32,
+        base: u64,
+        out: ChunkOut,
+        chunk: &[u8],
+    ) {
         scan.records += out.records;
         for (line, id, field, message) in out.problems {
             scan.problems.push(Problem {
@@ -362,16 +479,16 @@ impl<'a> Scanner<'a> {
         for (hash, line, id) in out.ids {
             match self.ids.entry(hash) {
                 Entry::Vacant(v) => {
-                    v.insert((file_index, base + line));
+                    v.insert(u64::from(file_index) << 40 | (base + line));
                 }
                 Entry::Occupied(o) => {
-                    let (fi, first_line) = *o.get();
+                    let (fi, first_line) = (o.get() >> 40, o.get() & ((1 << 40) - 1));
                     let first_path = &self.labels[fi as usize];
                     scan.duplicate_ids += 1;
                     scan.problems.push(Problem {
                         path: scan.label.clone(),
                         line: base + line,
-                        id,
+                        id: Some(id.text(chunk)),
                         field: "id".into(),
                         message: format!("duplicate id, first at {first_path}:{first_line}"),
                         kind: ProblemKind::DuplicateId,
@@ -379,7 +496,7 @@ impl<'a> Scanner<'a> {
                 }
             }
         }
-        let k = self.options.sample_size;
+        let k = self.sample_size;
         for rec in out.recs {
             let tally = &mut scan.types[rec.ty.index()];
             tally.count += 1;
@@ -400,35 +517,55 @@ impl<'a> Scanner<'a> {
                         tally.sample.pop();
                         tally.sample.push(entry);
                     }
-                    if self.options.full_stats {
+                    if self.full_stats {
                         tally.unique_texts.insert(text);
                     }
                 }
             }
-            if self.options.full_stats {
+            if self.full_stats {
                 tally.response_chars.push(rec.response_chars);
                 tally.input_chars.push(rec.input_chars);
             }
         }
     }
+}
 
+impl Checker<'_> {
     /// Checks every line of one chunk; line numbers are relative to the chunk.
     fn check_chunk(&self, chunk: &[u8], bounds: &[Option<u64>; 6]) -> ChunkOut {
-        let mut out = ChunkOut::default();
-        let mut norm = String::new();
+        let mut w = Work {
+            out: ChunkOut::default(),
+            chunk,
+            bounds,
+            norm: String::new(),
+        };
         let mut schema_problems = Vec::new();
-        for raw in chunk.split(|&b| b == b'\n') {
-            out.lines += 1;
+        let mut start = 0;
+        let ends = memchr::memchr_iter(b'\n', chunk)
+            .chain((!chunk.ends_with(b"\n")).then_some(chunk.len()));
+        for end in ends {
+            let raw = &chunk[start..end];
+            start = end + 1;
+            w.out.lines += 1;
             let line = raw.strip_suffix(b"\r").unwrap_or(raw);
             if line.iter().all(u8::is_ascii_whitespace) {
                 continue;
             }
-            out.records += 1;
-            let n = out.lines;
+            w.out.records += 1;
+            let n = w.out.lines;
+            if self.fast {
+                if let Some(record) =
+                    fast::FastRecord::parse(line).filter(|r| r.valid_under_builtin())
+                {
+                    self.accept(&mut w, n, record.id(), |f| record.get(f));
+                    continue;
+                }
+            }
             let value: Value = match serde_json::from_slice(line) {
                 Ok(v) => v,
                 Err(e) => {
-                    out.problems
+                    w.out
+                        .problems
                         .push((n, None, "-".into(), json_error(line, &e)));
                     continue;
                 }
@@ -437,81 +574,41 @@ impl<'a> Scanner<'a> {
             schema_problems.clear();
             self.schema.check(&value, &mut schema_problems);
             for (field, message) in schema_problems.drain(..) {
-                out.problems
+                w.out
+                    .problems
                     .push((n, id.map(str::to_string), field, message));
             }
-            if let Some(id) = id {
-                if !id.is_empty() {
-                    out.ids
-                        .push((xxh3_128(id.as_bytes()), n, Some(id.to_string())));
-                }
-            }
-            let Some(ty) = value
-                .get("record_type")
-                .and_then(Value::as_str)
-                .and_then(|s| s.parse::<RecordType>().ok())
-            else {
-                continue;
-            };
-            self.record_rules(ty, &value, |field, message| {
-                out.problems
-                    .push((n, id.map(str::to_string), field.into(), message));
-            });
-            let priority = match id {
-                Some(id) => xxh3_64_with_seed(id.as_bytes(), self.options.seed),
-                None => xxh3_64_with_seed(&n.to_le_bytes(), self.options.seed),
-            };
-            let text_field = self.options.uniqueness_fields[ty.index()].as_deref();
-            let text = text_field.and_then(|f| value.get(f)).and_then(Value::as_str).map(|t| {
-                if bounds[ty.index()].is_some_and(|bound| priority > bound) {
-                    return Text::OutOfSample;
-                }
-                normalise_into(t, &mut norm);
-                Text::Hash(xxh3_64_with_seed(norm.as_bytes(), 0))
-            });
-            let chars = |field: &str| {
-                value
-                    .get(field)
-                    .and_then(Value::as_str)
-                    .map_or(0, |s| s.chars().count() as u32)
-            };
-            let (response_chars, input_chars) = if self.options.full_stats {
-                let input = if ty == RecordType::Preference {
-                    "prompt"
-                } else {
-                    "input"
-                };
-                (chars(ty.response_field()), chars(input))
-            } else {
-                (0, 0)
-            };
-            out.recs.push(Rec {
-                ty,
-                real: match value.get("source").and_then(Value::as_str) {
-                    Some("real") => Some(true),
-                    Some("synthetic") => Some(false),
-                    _ => None,
-                },
-                line: n,
-                priority,
-                text,
-                response_chars,
-                input_chars,
-            });
+            let get = |f: &str| value.get(f).and_then(Value::as_str);
+            self.accept(&mut w, n, id, get);
         }
-        // `split` yields one piece after the final newline; it is not a line.
-        if chunk.ends_with(b"\n") {
-            out.lines -= 1;
-        }
-        out
+        w.out
     }
 
-    /// Rules of the record format that a JSON Schema cannot say.
-    fn record_rules(&self, ty: RecordType, value: &Value, mut problem: impl FnMut(&str, String)) {
-        let text = |f: &str| value.get(f).and_then(Value::as_str);
+    /// Records what the gates need of a parsed line and applies the rules a
+    /// JSON Schema cannot say; `get` reads a string field of the record.
+    fn accept<'r>(
+        &self,
+        w: &mut Work<'_>,
+        n: u64,
+        id: Option<&str>,
+        get: impl Fn(&str) -> Option<&'r str>,
+    ) {
+        if let Some(id) = id.filter(|id| !id.is_empty()) {
+            w.out
+                .ids
+                .push((xxh3_128(id.as_bytes()), n, IdText::locate(id, w.chunk)));
+        }
+        let Some(ty) = get("record_type").and_then(|s| s.parse::<RecordType>().ok()) else {
+            return;
+        };
+        let mut problem = |field: &str, message: String| {
+            w.out
+                .problems
+                .push((n, id.map(str::to_string), field.into(), message));
+        };
         match ty {
             RecordType::Preference => {
-                if let (Some(c), Some(r)) = (text("chosen"), text("rejected")) {
+                if let (Some(c), Some(r)) = (get("chosen"), get("rejected")) {
                     if !c.trim().is_empty() && c.split_whitespace().eq(r.split_whitespace()) {
                         problem(
                             "chosen",
@@ -521,7 +618,7 @@ impl<'a> Scanner<'a> {
                 }
             }
             RecordType::Chat => {
-                if let (Some(max), Some(input)) = (self.options.chat_turns, text("input")) {
+                if let (Some(max), Some(input)) = (self.options.chat_turns, get("input")) {
                     if let Err(message) = check_chat_input(input, max) {
                         problem("input", message);
                     }
@@ -529,6 +626,42 @@ impl<'a> Scanner<'a> {
             }
             _ => {}
         }
+        let priority = match id {
+            Some(id) => xxh3_64_with_seed(id.as_bytes(), self.options.seed),
+            None => xxh3_64_with_seed(&n.to_le_bytes(), self.options.seed),
+        };
+        let text_field = self.options.uniqueness_fields[ty.index()].as_deref();
+        let text = text_field.and_then(&get).map(|t| {
+            if w.bounds[ty.index()].is_some_and(|bound| priority > bound) {
+                return Text::OutOfSample;
+            }
+            normalise_into(t, &mut w.norm);
+            Text::Hash(xxh3_64_with_seed(w.norm.as_bytes(), 0))
+        });
+        let (response_chars, input_chars) = if self.options.full_stats {
+            let chars = |field: &str| get(field).map_or(0, |s| s.chars().count() as u32);
+            let input = if ty == RecordType::Preference {
+                "prompt"
+            } else {
+                "input"
+            };
+            (chars(ty.response_field()), chars(input))
+        } else {
+            (0, 0)
+        };
+        w.out.recs.push(Rec {
+            ty,
+            real: match get("source") {
+                Some("real") => Some(true),
+                Some("synthetic") => Some(false),
+                _ => None,
+            },
+            line: n,
+            priority,
+            text,
+            response_chars,
+            input_chars,
+        });
     }
 }
 

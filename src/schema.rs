@@ -14,11 +14,19 @@ pub const DEFAULT_SCHEMA: &str = include_str!("../schemas/record.schema.json");
 
 pub struct Schema {
     validator: Validator,
+    builtin: bool,
 }
 
 impl Schema {
     pub fn builtin() -> Result<Self, Error> {
-        Self::from_text(DEFAULT_SCHEMA, Path::new("<built-in record schema>"))
+        let mut schema = Self::from_text(DEFAULT_SCHEMA, Path::new("<built-in record schema>"))?;
+        schema.builtin = true;
+        Ok(schema)
+    }
+
+    /// The shipped schema, which `fast` may prove valid without building a tree.
+    pub fn is_builtin(&self) -> bool {
+        self.builtin
     }
 
     pub fn from_file(path: &Path) -> Result<Self, Error> {
@@ -38,7 +46,10 @@ impl Schema {
             serde_json::from_str(text).map_err(|e| schema_err(format!("not JSON: {e}")))?;
         let validator = jsonschema::validator_for(&value)
             .map_err(|e| schema_err(format!("not a valid JSON Schema: {e}")))?;
-        Ok(Schema { validator })
+        Ok(Schema {
+            validator,
+            builtin: false,
+        })
     }
 
     /// Appends one `(field, message)` per violation; cheap when the record is valid.
