@@ -401,3 +401,107 @@ pub fn count(n: usize, noun: &str) -> String {
         format!("{n} {noun}s")
     }
 }
+
+/// Options of `revmine mine` beyond the config.
+#[derive(Debug, Clone, Default)]
+pub struct MineArgs {
+    pub repos: Vec<PathBuf>,
+    pub output: Option<PathBuf>,
+    pub config: Option<PathBuf>,
+    pub cwd: PathBuf,
+    pub rev: Option<String>,
+    pub history: Option<crate::config::HistoryMode>,
+    pub pairs: Option<crate::config::PairsMode>,
+    pub paths: Vec<String>,
+    pub since: Option<String>,
+    pub until: Option<String>,
+    pub authors: Vec<String>,
+    pub exclude_authors: Vec<String>,
+    pub diff: bool,
+    pub json: bool,
+}
+
+/// `revmine mine`: every repo's pairs, written atomically, and a summary.
+pub fn mine(args: &MineArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exit, Error> {
+    let config = Config::load(args.config.as_deref(), &args.cwd)?;
+    let opts = crate::mine_options::build(&config, args)?;
+    let total_progress = indicatif::ProgressBar::hidden();
+    let mut pairs = Vec::new();
+    let mut summaries = Vec::new();
+    for repo in &args.repos {
+        let path = args.cwd.join(repo);
+        let (mut p, mut s) =
+            crate::mine::mine_repo(&path, &opts, &total_progress).map_err(Error::Git)?;
+        s.path = repo.display().to_string();
+        pairs.append(&mut p);
+        summaries.push(s);
+    }
+    let mut seen = std::collections::HashSet::new();
+    pairs.retain(|p| seen.insert(p.id.clone()));
+    let mut jsonl = String::new();
+    for p in &pairs {
+        jsonl.push_str(&p.record.to_string());
+        jsonl.push('\n');
+    }
+    let io = |e: std::io::Error| Error::Write {
+        path: "<stdout>".into(),
+        source: e,
+    };
+    match &args.output {
+        Some(path) => crate::write::atomic_write(&args.cwd.join(path), jsonl.as_bytes())?,
+        None => out.write_all(jsonl.as_bytes()).map_err(io)?,
+    }
+    let target = args
+        .output
+        .as_ref()
+        .map_or("standard output".to_string(), |p| p.display().to_string());
+    if args.json {
+        let report = json!({ "pairs": pairs.len(), "output": target, "repos": summaries });
+        writeln!(out, "{report}").map_err(io)?;
+    } else {
+        write!(err, "{}", render_mine(&summaries, pairs.len(), &target)).ok();
+    }
+    Ok(Exit::Ok)
+}
+
+fn render_mine(summaries: &[crate::mine::RepoSummary], pairs: usize, target: &str) -> String {
+    use std::fmt::Write as _;
+    let mut s = String::new();
+    for r in summaries {
+        let _ = writeln!(
+            s,
+            "{} ({}): {} walked, {} files, {} versions, {} units, {} pairs",
+            r.path,
+            r.repo,
+            count(r.commits as usize, "commit"),
+            r.files,
+            r.versions,
+            r.units,
+            r.pairs
+        );
+        if r.unborn {
+            let _ = writeln!(
+                s,
+                "  empty repository (no commits on HEAD): nothing to mine"
+            );
+        }
+        if r.shallow {
+            let _ = writeln!(s, "  shallow clone: only the history it holds was mined");
+        }
+        if r.merges_skipped > 0 {
+            let _ = writeln!(
+                s,
+                "  {} merges skipped (--history branches reads their branch commits)",
+                r.merges_skipped
+            );
+        }
+        if !r.skipped.is_empty() {
+            let _ = writeln!(s, "  skipped:");
+            for (reason, n) in &r.skipped {
+                let _ = writeln!(s, "    {reason:<34} {n}");
+            }
+        }
+    }
+    let _ = writeln!(s, "wrote {} to {target}", count(pairs, "pair"));
+    s
+}

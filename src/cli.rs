@@ -33,6 +33,15 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         dir: Option<PathBuf>,
     },
+    /// Mine revision history into preference pairs (earlier = rejected, revised = chosen).
+    #[command(after_help = "Examples:\n  revmine mine ~/notes -o pairs.jsonl\n  \
+        revmine mine drafts/ notes/ -o pairs.jsonl --since 2026-01-01 --exclude-author 'bot'\n  \
+        revmine mine rfcs/ --history branches --path 'text/*.md' -o rfc-pairs.jsonl\n  \
+        revmine mine . --pairs final --diff -o pairs.jsonl --json\n\n\
+        The summary (stderr; with --json one object on stdout) counts commits walked, files, versions,\n\
+        units, pairs written and every skip reason. The output file is replaced atomically, and only\n\
+        when every repo was mined.")]
+    Mine(MineCliArgs),
     /// Check schema and ids of JSONL datasets; list every problem as PATH:LINE: ID: FIELD: message.
     #[command(
         after_help = "Examples:\n  revmine validate assistant_dataset_eval.jsonl\n  \
@@ -70,6 +79,46 @@ enum Command {
 }
 
 #[derive(Debug, Args)]
+struct MineCliArgs {
+    /// Git repositories to mine.
+    #[arg(value_name = "REPO", required = true)]
+    repos: Vec<PathBuf>,
+    /// Write the pairs here (JSONL, replaced atomically); default standard output.
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Walk from this revision instead of HEAD.
+    #[arg(long, value_name = "REV")]
+    rev: Option<String>,
+    /// first-parent: history as merged; branches: every non-merge commit (pull-request workflows).
+    #[arg(long, value_parser = ["first-parent", "branches"])]
+    history: Option<String>,
+    /// consecutive: each revision against the one before; final: each earlier version against the last.
+    #[arg(long, value_parser = ["consecutive", "final"])]
+    pairs: Option<String>,
+    /// Only files matching GLOB (repeatable; replaces mine.paths).
+    #[arg(long = "path", value_name = "GLOB")]
+    paths: Vec<String>,
+    /// Only revisions committed on or after DATE (YYYY-MM-DD or RFC 3339).
+    #[arg(long, value_name = "DATE")]
+    since: Option<String>,
+    /// Only revisions committed on or before DATE.
+    #[arg(long, value_name = "DATE")]
+    until: Option<String>,
+    /// Only revisions by authors matching REGEX ("Name <email>"; repeatable).
+    #[arg(long = "author", value_name = "REGEX")]
+    authors: Vec<String>,
+    /// Fold revisions by authors matching REGEX into the next one (repeatable; adds to mine.exclude_authors).
+    #[arg(long = "exclude-author", value_name = "REGEX")]
+    exclude_authors: Vec<String>,
+    /// Add a unified diff of each pair to its meta.
+    #[arg(long)]
+    diff: bool,
+    /// Print the summary as JSON on stdout (needs --output).
+    #[arg(long, requires = "output")]
+    json: bool,
+}
+
+#[derive(Debug, Args)]
 struct DatasetArgs {
     /// JSONL dataset files; `-` reads standard input.
     #[arg(value_name = "FILE")]
@@ -102,12 +151,45 @@ impl Cli {
     }
 }
 
+fn mine_args(cli: &Cli, a: &MineCliArgs) -> anyhow::Result<app::MineArgs> {
+    use revmine::config::{HistoryMode, PairsMode};
+    Ok(app::MineArgs {
+        repos: a.repos.clone(),
+        output: a.output.clone(),
+        config: cli.config.clone(),
+        cwd: std::env::current_dir()?,
+        rev: a.rev.clone(),
+        history: a.history.as_deref().map(|h| {
+            if h == "branches" {
+                HistoryMode::Branches
+            } else {
+                HistoryMode::FirstParent
+            }
+        }),
+        pairs: a.pairs.as_deref().map(|p| {
+            if p == "final" {
+                PairsMode::Final
+            } else {
+                PairsMode::Consecutive
+            }
+        }),
+        paths: a.paths.clone(),
+        since: a.since.clone(),
+        until: a.until.clone(),
+        authors: a.authors.clone(),
+        exclude_authors: a.exclude_authors.clone(),
+        diff: a.diff,
+        json: a.json,
+    })
+}
+
 pub(crate) fn run(cli: Cli) -> anyhow::Result<Exit> {
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let mut err = std::io::stderr();
     let exit = match &cli.command {
         Command::Demo { dir } => revmine::demo::run(dir.as_deref(), &mut out, &mut err)?,
+        Command::Mine(a) => app::mine(&mine_args(&cli, a)?, &mut out, &mut err)?,
         Command::Validate(a) => app::validate(&cli.dataset_options(a)?, &mut out, &mut err)?,
         Command::Check(a) => app::check(&cli.dataset_options(a)?, &mut out, &mut err)?,
         Command::Stats(a) => app::stats(&cli.dataset_options(a)?, &mut out, &mut err)?,

@@ -25,6 +25,7 @@ pub struct Config {
     pub schema: SchemaConfig,
     pub gates: Gates,
     pub report: Report,
+    pub mine: Mine,
     /// Where the user's file was found; relative paths in it resolve from its directory.
     #[serde(skip)]
     pub origin: Option<PathBuf>,
@@ -75,6 +76,45 @@ pub struct Mix {
 pub struct RealShare {
     pub min: f64,
     pub max: f64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Mine {
+    pub paths: Vec<String>,
+    pub history: HistoryMode,
+    pub pairs: PairsMode,
+    pub heading_level: usize,
+    pub prompt_marker: String,
+    pub generic_headings: Vec<String>,
+    pub wip_pattern: String,
+    pub include_authors: Vec<String>,
+    pub exclude_authors: Vec<String>,
+    pub max_file_bytes: u64,
+    pub filters: MineFilters,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum HistoryMode {
+    FirstParent,
+    Branches,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PairsMode {
+    Consecutive,
+    Final,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MineFilters {
+    pub min_words_changed: usize,
+    pub min_similarity: f64,
+    pub max_similarity: f64,
+    pub max_response_chars: usize,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -152,6 +192,38 @@ impl Config {
         if !(0.0..=1.0).contains(&self.gates.mix.min_share) {
             return Err("gates.mix.min_share must be within 0..1".into());
         }
+        let m = &self.mine;
+        if !(1..=6).contains(&m.heading_level) {
+            return Err(format!(
+                "mine.heading_level must be 1 to 6, got {}",
+                m.heading_level
+            ));
+        }
+        let f = &m.filters;
+        if !(0.0..=1.0).contains(&f.min_similarity)
+            || !(0.0..=1.0).contains(&f.max_similarity)
+            || f.min_similarity > f.max_similarity
+        {
+            return Err("mine.filters needs 0 <= min_similarity <= max_similarity <= 1".into());
+        }
+        for (key, pattern) in [
+            ("mine.prompt_marker", &m.prompt_marker),
+            ("mine.wip_pattern", &m.wip_pattern),
+        ]
+        .into_iter()
+        .chain(
+            m.include_authors
+                .iter()
+                .map(|p| ("mine.include_authors", p)),
+        )
+        .chain(
+            m.exclude_authors
+                .iter()
+                .map(|p| ("mine.exclude_authors", p)),
+        ) {
+            regex::Regex::new(pattern).map_err(|e| format!("{key}: {e}"))?;
+        }
+        build_globs(&m.paths).map_err(|e| format!("mine.paths: {e}"))?;
         if self.schema.max_turns == 0 {
             return Err("schema.max_turns must be at least 1".into());
         }

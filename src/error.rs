@@ -23,4 +23,8 @@ pub enum Error {
     Config { path: PathBuf, message: String },
     #[error("schema `{}`: {message}", path.display())]
     Schema { path: PathBuf, message: String },
+    #[error(transparent)]
+    Git(#[from] crate::source::git::GitError),
+    #[error("{flag}: {message}")]
+    Usage { flag: &'static str, message: String },
 }

@@ -1,0 +1,120 @@
+//! Turns the config's `[mine]` section and the command line into the miner's
+//! options: regexes compiled, globs built, dates parsed, once, before any work.
+
+use chrono::{DateTime, NaiveDate};
+use globset::{Glob, GlobSetBuilder};
+use regex::Regex;
+
+use crate::app::MineArgs;
+use crate::config::{Config, HistoryMode, PairsMode};
+use crate::error::Error;
+use crate::mine::{EditFilters, MineOptions, PairMode};
+use crate::source::git::History;
+use crate::unit::UnitOptions;
+
+pub fn build(config: &Config, args: &MineArgs) -> Result<MineOptions, Error> {
+    let m = &config.mine;
+    let usage = |flag: &'static str| move |message: String| Error::Usage { flag, message };
+    let regex = |flag: &'static str, p: &str| Regex::new(p).map_err(|e| usage(flag)(e.to_string()));
+    let globs = if args.paths.is_empty() {
+        &m.paths
+    } else {
+        &args.paths
+    };
+    let mut builder = GlobSetBuilder::new();
+    for g in globs {
+        builder.add(Glob::new(g).map_err(|e| usage("--path")(e.to_string()))?);
+    }
+    let exclude: Vec<Regex> = m
+        .exclude_authors
+        .iter()
+        .chain(&args.exclude_authors)
+        .map(|p| regex("--exclude-author", p))
+        .collect::<Result<_, _>>()?;
+    let include: Vec<Regex> = if args.authors.is_empty() {
+        &m.include_authors
+    } else {
+        &args.authors
+    }
+    .iter()
+    .map(|p| regex("--author", p))
+    .collect::<Result<_, _>>()?;
+    Ok(MineOptions {
+        rev: args.rev.clone(),
+        history: match args.history.unwrap_or(m.history) {
+            HistoryMode::FirstParent => History::FirstParent,
+            HistoryMode::Branches => History::Branches,
+        },
+        pairs: match args.pairs.unwrap_or(m.pairs) {
+            PairsMode::Consecutive => PairMode::Consecutive,
+            PairsMode::Final => PairMode::Final,
+        },
+        paths: builder
+            .build()
+            .map_err(|e| usage("--path")(e.to_string()))?,
+        since: args
+            .since
+            .as_deref()
+            .map(|d| parse_date(d, false))
+            .transpose()
+            .map_err(usage("--since"))?,
+        until: args
+            .until
+            .as_deref()
+            .map(|d| parse_date(d, true))
+            .transpose()
+            .map_err(usage("--until"))?,
+        include_authors: include,
+        exclude_authors: exclude,
+        wip: regex("mine.wip_pattern", &m.wip_pattern)?,
+        filters: EditFilters {
+            min_words_changed: m.filters.min_words_changed,
+            min_similarity: m.filters.min_similarity,
+            max_similarity: m.filters.max_similarity,
+            max_response_chars: m.filters.max_response_chars,
+        },
+        max_file_bytes: m.max_file_bytes,
+        units: UnitOptions {
+            heading_level: m.heading_level,
+            generic_headings: m.generic_headings.clone(),
+            prompt_marker: Some(regex("mine.prompt_marker", &m.prompt_marker)?),
+        },
+        diff: args.diff,
+    })
+}
+
+/// `2026-11-20` (the whole day, for `--until`) or an RFC 3339 time.
+fn parse_date(text: &str, end_of_day: bool) -> Result<i64, String> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(text) {
+        return Ok(t.timestamp());
+    }
+    let day = NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .map_err(|_| format!("`{text}` is not a date (YYYY-MM-DD) or an RFC 3339 time"))?;
+    let time = if end_of_day {
+        day.and_hms_opt(23, 59, 59)
+    } else {
+        day.and_hms_opt(0, 0, 0)
+    };
+    time.map(|t| t.and_utc().timestamp())
+        .ok_or_else(|| format!("`{text}` is out of range"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_parse_as_days_or_times() {
+        assert_eq!(parse_date("2026-11-20", false), Ok(1_795_132_800));
+        assert_eq!(parse_date("2026-11-20", true), Ok(1_795_132_800 + 86_399));
+        assert_eq!(
+            parse_date("2026-11-20T10:00:00+01:00", false),
+            Ok(1_795_132_800 + 9 * 3600)
+        );
+        assert!(
+            parse_date("last week", false)
+                .unwrap_err()
+                .contains("not a date")
+        );
+    }
+}

@@ -1,0 +1,386 @@
+//! The git source: opens a repository, walks its history as the user asked,
+//! and hands out plain values (ids, times, paths, texts). Nothing else in
+//! revmine names git2.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use git2::{
+    Delta, DiffFindOptions, DiffOptions, ErrorCode, FileMode, ObjectType, Oid, Repository, Sort,
+};
+
+/// A git object id, as plain bytes so callers need not know git2.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ObjId([u8; 20]);
+
+impl ObjId {
+    fn from_oid(oid: Oid) -> Self {
+        let mut b = [0u8; 20];
+        let bytes = oid.as_bytes();
+        let n = bytes.len().min(20);
+        b[..n].copy_from_slice(&bytes[..n]);
+        ObjId(b)
+    }
+
+    fn to_oid(self) -> Option<Oid> {
+        Oid::from_bytes(&self.0).ok()
+    }
+
+    pub fn as_bytes(&self) -> &[u8; 20] {
+        &self.0
+    }
+}
+
+impl fmt::Display for ObjId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for b in &self.0 {
+            write!(f, "{b:02x}")?;
+        }
+        Ok(())
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum GitError {
+    #[error("`{}` is not a git repository: {source}", path.display())]
+    NotARepo {
+        path: PathBuf,
+        #[source]
+        source: git2::Error,
+    },
+    #[error("{}: cannot resolve revision `{rev}`: {source} (is it a branch, tag or commit of this repo?)", path.display())]
+    Rev {
+        path: PathBuf,
+        rev: String,
+        #[source]
+        source: git2::Error,
+    },
+    #[error("{}: cannot open a reader: {message}", path.display())]
+    Reader { path: PathBuf, message: String },
+    #[error("{}: history walk failed at commit {commit}: {source}", path.display())]
+    Walk {
+        path: PathBuf,
+        commit: String,
+        #[source]
+        source: git2::Error,
+    },
+}
+
+/// One commit as the miner needs it.
+#[derive(Debug, Clone)]
+pub struct CommitInfo {
+    pub id: ObjId,
+    /// Seconds since the epoch and the author's UTC offset, for RFC 3339 times.
+    pub time: i64,
+    pub offset_minutes: i32,
+    pub subject: String,
+    /// `Name <email>`, what author patterns match against.
+    pub author: String,
+}
+
+/// What a tree entry holds; only regular files are read as text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    File,
+    Symlink,
+    Submodule,
+    Other,
+}
+
+/// One side of a change: the blob and what kind of entry it was.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Side {
+    pub id: ObjId,
+    pub kind: Kind,
+}
+
+/// One path changed by a commit against its parent.
+#[derive(Debug, Clone)]
+pub struct Change {
+    /// The path after the commit (before it, for a deletion).
+    pub path: String,
+    /// The path before the commit, when rename detection found a move.
+    pub renamed_from: Option<String>,
+    pub old: Option<Side>,
+    pub new: Option<Side>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum History {
+    /// The history as merged: a merge contributes its diff against its first parent.
+    FirstParent,
+    /// Every non-merge commit against its parent, as `git log --no-merges`.
+    Branches,
+}
+
+/// What the walk saw besides changes; ends up in the mining summary.
+#[derive(Debug, Default, Clone)]
+pub struct WalkStats {
+    pub commits: u64,
+    pub merges_skipped: u64,
+    pub shallow: bool,
+    pub unborn: bool,
+}
+
+pub struct GitRepo {
+    repo: Repository,
+    path: PathBuf,
+    /// Remote URL without credentials, else the directory name: names the repo in records and ids.
+    pub identity: String,
+}
+
+impl GitRepo {
+    pub fn open(path: &Path) -> Result<Self, GitError> {
+        let repo = Repository::open(path).map_err(|source| GitError::NotARepo {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let identity = identity(&repo, path);
+        Ok(GitRepo {
+            repo,
+            path: path.to_path_buf(),
+            identity,
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Walks history oldest first, calling `visit` with each commit and its
+    /// changes whose old or new path `keep` accepts.
+    pub fn walk(
+        &self,
+        rev: Option<&str>,
+        history: History,
+        keep: &dyn Fn(&str) -> bool,
+        visit: &mut dyn FnMut(&CommitInfo, Vec<Change>),
+    ) -> Result<WalkStats, GitError> {
+        let mut stats = WalkStats {
+            shallow: self.repo.is_shallow(),
+            ..WalkStats::default()
+        };
+        let walk_err = |commit: String| {
+            let path = self.path.clone();
+            move |source| GitError::Walk {
+                path: path.clone(),
+                commit: commit.clone(),
+                source,
+            }
+        };
+        let start = match rev {
+            Some(rev) => {
+                let obj = self
+                    .repo
+                    .revparse_single(rev)
+                    .and_then(|o| o.peel_to_commit())
+                    .map_err(|source| GitError::Rev {
+                        path: self.path.clone(),
+                        rev: rev.to_string(),
+                        source,
+                    })?;
+                obj.id()
+            }
+            None => match self.repo.head() {
+                Ok(head) => head.peel_to_commit().map_err(walk_err("HEAD".into()))?.id(),
+                Err(e) if matches!(e.code(), ErrorCode::UnbornBranch | ErrorCode::NotFound) => {
+                    stats.unborn = true;
+                    return Ok(stats);
+                }
+                Err(e) => return Err(walk_err("HEAD".into())(e)),
+            },
+        };
+        let mut revwalk = self.repo.revwalk().map_err(walk_err("HEAD".into()))?;
+        revwalk
+            .set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE)
+            .map_err(walk_err("HEAD".into()))?;
+        revwalk.push(start).map_err(walk_err(start.to_string()))?;
+        if history == History::FirstParent {
+            revwalk
+                .simplify_first_parent()
+                .map_err(walk_err(start.to_string()))?;
+        }
+        let mut diff_opts = DiffOptions::new();
+        diff_opts.skip_binary_check(true).include_typechange(true);
+        for oid in revwalk {
+            let oid = oid.map_err(walk_err(start.to_string()))?;
+            let err = walk_err(oid.to_string());
+            let commit = self.repo.find_commit(oid).map_err(&err)?;
+            if history == History::Branches && commit.parent_count() > 1 {
+                stats.merges_skipped += 1;
+                continue;
+            }
+            stats.commits += 1;
+            let tree = commit.tree().map_err(&err)?;
+            // A root commit, or the boundary of a shallow clone, diffs against nothing.
+            let parent_tree = match commit.parent(0) {
+                Ok(p) => Some(p.tree().map_err(&err)?),
+                Err(_) => None,
+            };
+            let mut diff = self
+                .repo
+                .diff_tree_to_tree(parent_tree.as_ref(), Some(&tree), Some(&mut diff_opts))
+                .map_err(&err)?;
+            diff.find_similar(Some(DiffFindOptions::new().renames(true)))
+                .map_err(&err)?;
+            let mut changes = Vec::new();
+            for delta in diff.deltas() {
+                let new_path = delta.new_file().path().and_then(Path::to_str);
+                let old_path = delta.old_file().path().and_then(Path::to_str);
+                let (Some(new_path), Some(old_path)) =
+                    (new_path.or(old_path), old_path.or(new_path))
+                else {
+                    continue;
+                };
+                if !keep(new_path) && !keep(old_path) {
+                    continue;
+                }
+                let side = |f: git2::DiffFile<'_>| {
+                    (!f.id().is_zero()).then(|| Side {
+                        id: ObjId::from_oid(f.id()),
+                        kind: kind_of(f.mode()),
+                    })
+                };
+                let (old, new) = match delta.status() {
+                    Delta::Added | Delta::Copied => (None, side(delta.new_file())),
+                    Delta::Deleted => (side(delta.old_file()), None),
+                    _ => (side(delta.old_file()), side(delta.new_file())),
+                };
+                changes.push(Change {
+                    path: new_path.to_string(),
+                    renamed_from: (delta.status() == Delta::Renamed && old_path != new_path)
+                        .then(|| old_path.to_string()),
+                    old,
+                    new,
+                });
+            }
+            let author = commit.author();
+            let info = CommitInfo {
+                id: ObjId::from_oid(oid),
+                time: commit.time().seconds(),
+                offset_minutes: commit.time().offset_minutes(),
+                subject: String::from_utf8_lossy(commit.summary_bytes().unwrap_or_default())
+                    .into_owned(),
+                author: format!(
+                    "{} <{}>",
+                    String::from_utf8_lossy(author.name_bytes()),
+                    String::from_utf8_lossy(author.email_bytes())
+                ),
+            };
+            visit(&info, changes);
+        }
+        Ok(stats)
+    }
+}
+
+fn kind_of(mode: FileMode) -> Kind {
+    match mode {
+        FileMode::Blob | FileMode::BlobExecutable | FileMode::BlobGroupWritable => Kind::File,
+        FileMode::Link => Kind::Symlink,
+        FileMode::Commit => Kind::Submodule,
+        _ => Kind::Other,
+    }
+}
+
+/// Why a blob was not read as text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unreadable {
+    Binary,
+    NotUtf8,
+    TooLarge,
+    /// Not in the object database (a partial or shallow clone).
+    Missing,
+}
+
+/// Reads blobs as text for one worker.
+pub struct BlobReader {
+    repo: Repository,
+    max_bytes: u64,
+}
+
+impl BlobReader {
+    /// A handle for one worker thread: a `Repository` is `Send` but not `Sync`.
+    pub fn open(path: &Path, max_bytes: u64) -> Result<Self, GitError> {
+        let repo = Repository::open(path).map_err(|source| GitError::NotARepo {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Ok(BlobReader { repo, max_bytes })
+    }
+
+    pub fn text(&self, id: ObjId) -> Result<String, Unreadable> {
+        let oid = id.to_oid().ok_or(Unreadable::Missing)?;
+        // The header gives the size without inflating a huge blob.
+        if let Ok((size, ObjectType::Blob)) = self.repo.odb().and_then(|odb| odb.read_header(oid)) {
+            if size as u64 > self.max_bytes {
+                return Err(Unreadable::TooLarge);
+            }
+        }
+        let blob = self.repo.find_blob(oid).map_err(|_| Unreadable::Missing)?;
+        if blob.size() as u64 > self.max_bytes {
+            return Err(Unreadable::TooLarge);
+        }
+        if blob.is_binary() {
+            return Err(Unreadable::Binary);
+        }
+        String::from_utf8(blob.content().to_vec()).map_err(|_| Unreadable::NotUtf8)
+    }
+}
+
+/// `origin`'s URL with any `user:password@` removed, else the directory name.
+fn identity(repo: &Repository, path: &Path) -> String {
+    if let Some(url) = repo
+        .find_remote("origin")
+        .ok()
+        .and_then(|r| r.url().ok().map(str::to_string))
+    {
+        return strip_credentials(&url);
+    }
+    let dir = repo.workdir().unwrap_or_else(|| repo.path());
+    let dir = dir.canonicalize().unwrap_or_else(|_| path.to_path_buf());
+    dir.file_name()
+        .map(|n| n.to_string_lossy().trim_end_matches(".git").to_string())
+        .filter(|n| !n.is_empty())
+        .unwrap_or_else(|| "repo".into())
+}
+
+/// Credentials in a remote URL must never reach a dataset.
+pub fn strip_credentials(url: &str) -> String {
+    match url.split_once("://") {
+        Some((scheme, rest)) => {
+            let (authority, tail) = rest.split_once('/').map_or((rest, ""), |(a, t)| (a, t));
+            let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+            if tail.is_empty() && !rest.contains('/') {
+                format!("{scheme}://{host}")
+            } else {
+                format!("{scheme}://{host}/{tail}")
+            }
+        }
+        None => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn credentials_are_stripped_from_remote_urls() {
+        assert_eq!(
+            strip_credentials("https://user:tok3n@github.com/a/b.git"),
+            "https://github.com/a/b.git"
+        );
+        assert_eq!(
+            strip_credentials("https://github.com/a/b"),
+            "https://github.com/a/b"
+        );
+        assert_eq!(
+            strip_credentials("ssh://git@host:22/x/y"),
+            "ssh://host:22/x/y"
+        );
+        assert_eq!(
+            strip_credentials("git@github.com:a/b.git"),
+            "git@github.com:a/b.git"
+        );
+    }
+}
