@@ -272,7 +272,9 @@ impl Context<'_> {
         let mut out = LineageOut::default();
         let mut cache: HashMap<ObjId, Units> = HashMap::new();
         let mut producer: HashMap<ObjId, u32> = HashMap::new();
-        let mut fold_base: HashMap<ObjId, ObjId> = HashMap::new();
+        // A folded version's base: the version before the fold run, or none
+        // when the run began by adding the file.
+        let mut fold_base: HashMap<ObjId, Option<ObjId>> = HashMap::new();
         let mut histories: HashMap<String, UnitHistory> = HashMap::new();
         // For `--pairs final`: each unit's distinct earlier versions, in order.
         let mut earlier: HashMap<String, Vec<(ObjId, u32, Unit)>> = HashMap::new();
@@ -290,10 +292,10 @@ impl Context<'_> {
             }
             if ev.fold {
                 out.skip("wip_or_excluded_version_folded");
-                let base = ev.old.map(|o| fold_base.get(&o).copied().unwrap_or(o));
-                if let Some(base) = base {
-                    fold_base.insert(new, base);
-                }
+                let base = ev
+                    .old
+                    .and_then(|o| fold_base.get(&o).copied().unwrap_or(Some(o)));
+                fold_base.insert(new, base);
                 continue;
             }
             out.versions += 1;
@@ -301,7 +303,9 @@ impl Context<'_> {
             last = Some((new, ev.commit));
             let Some(new_units) = new_units else { continue };
             out.units += new_units.len() as u64;
-            let base = ev.old.map(|o| fold_base.get(&o).copied().unwrap_or(o));
+            let base = ev
+                .old
+                .and_then(|o| fold_base.get(&o).copied().unwrap_or(Some(o)));
             let base_units = match base {
                 Some(b) => self.units(&mut cache, &mut out, reader, b, &file_name(&ev.path)),
                 None => None,

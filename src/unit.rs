@@ -923,6 +923,28 @@ mod tests {
     }
 
     #[test]
+    fn level_one_sections_take_title_from_file_name() {
+        let opts = UnitOptions {
+            heading_level: 1,
+            ..UnitOptions::default()
+        };
+        let text = "# Summary
+Short.
+## Detail
+Longer.
+# Plan
+Soon.
+";
+        assert_eq!(
+            triples(&extract(text, "road-map.md", &opts).unwrap()),
+            vec![
+                ("summary", "road map: Summary", "Short.\n## Detail\nLonger."),
+                ("plan", "Plan", "Soon."),
+            ]
+        );
+    }
+
+    #[test]
     fn prose_and_empty_files_have_no_units() {
         let opts = UnitOptions::default();
         assert_eq!(

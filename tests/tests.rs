@@ -5,5 +5,6 @@
 mod util;
 
 mod check;
+mod mine;
 mod stats_init_demo;
 mod validate;

@@ -111,3 +111,124 @@ pub fn varied(prefix: &str, per_type: usize, real_per_10: usize) -> String {
     }
     out
 }
+
+/// A repository built commit by commit on a fixed clock, so ids are stable.
+pub struct Repo {
+    pub dir: tempfile::TempDir,
+    pub b: revmine::source::materialise::RepoBuilder,
+    clock: i64,
+}
+
+impl Repo {
+    pub fn new() -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let b = revmine::source::materialise::RepoBuilder::init(&dir.path().join("repo"))
+            .expect("git init");
+        Repo {
+            dir,
+            b,
+            clock: 1_790_000_000,
+        }
+    }
+
+    pub fn path(&self) -> PathBuf {
+        self.dir.path().join("repo")
+    }
+
+    fn sig(&mut self) -> git2::Signature<'static> {
+        self.clock += 3600;
+        git2::Signature::new(
+            "Ana Ruiz",
+            "ana@example.org",
+            &git2::Time::new(self.clock, 60),
+        )
+        .expect("signature")
+    }
+
+    /// Writes `files` (path, content) and commits them with subject `msg`.
+    pub fn commit(&mut self, msg: &str, files: &[(&str, &str)]) -> String {
+        for (p, c) in files {
+            self.b.write(p, c.as_bytes());
+        }
+        let sig = self.sig();
+        self.b.commit(msg, &sig).expect("commit").to_string()
+    }
+
+    pub fn commit_bytes(&mut self, msg: &str, files: &[(&str, &[u8])]) -> String {
+        for (p, c) in files {
+            self.b.write(p, c);
+        }
+        let sig = self.sig();
+        self.b.commit(msg, &sig).expect("commit").to_string()
+    }
+
+    pub fn commit_as(&mut self, author: &str, msg: &str, files: &[(&str, &str)]) -> String {
+        for (p, c) in files {
+            self.b.write(p, c.as_bytes());
+        }
+        self.clock += 3600;
+        let (name, email) = author.split_once(" <").expect("Name <email>");
+        let sig = git2::Signature::new(
+            name,
+            email.trim_end_matches('>'),
+            &git2::Time::new(self.clock, 0),
+        )
+        .expect("sig");
+        self.b.commit(msg, &sig).expect("commit").to_string()
+    }
+
+    pub fn merge(&mut self, branch: &str, msg: &str) -> String {
+        let sig = self.sig();
+        self.b.merge(branch, msg, &sig).expect("merge").to_string()
+    }
+
+    /// Runs `revmine mine repo -o pairs.jsonl` plus `args`; returns the pairs and stderr.
+    pub fn mine(&self, args: &[&str]) -> (Vec<serde_json::Value>, String) {
+        let out = self.dir.path().join("pairs.jsonl");
+        let _ = std::fs::remove_file(&out);
+        let (code, stdout, stderr) = run(self
+            .revmine()
+            .args(["mine", "repo", "-o", "pairs.jsonl"])
+            .args(args));
+        assert_eq!(code, 0, "mine failed:\n{stdout}\n{stderr}");
+        let text = std::fs::read_to_string(out).expect("pairs written");
+        let pairs = text
+            .lines()
+            .map(|l| serde_json::from_str(l).expect("JSONL"))
+            .collect();
+        (pairs, stderr)
+    }
+
+    pub fn revmine(&self) -> assert_cmd::Command {
+        let mut cmd = assert_cmd::Command::new(env!("CARGO_BIN_EXE_revmine"));
+        cmd.current_dir(self.dir.path())
+            .env_remove("REVMINE_CONFIG");
+        cmd
+    }
+}
+
+/// (rejected, chosen) of each pair, for whole-output assertions.
+pub fn sides(pairs: &[serde_json::Value]) -> Vec<(String, String)> {
+    pairs
+        .iter()
+        .map(|p| {
+            (
+                p["rejected"].as_str().unwrap_or("").to_string(),
+                p["chosen"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect()
+}
+
+/// The count a mining summary gives for a skip reason (0 when absent).
+pub fn skipped(summary: &str, reason: &str) -> u64 {
+    summary
+        .lines()
+        .filter_map(|l| {
+            let mut parts = l.split_whitespace();
+            (parts.next() == Some(reason))
+                .then(|| parts.next().and_then(|n| n.parse::<u64>().ok()))
+                .flatten()
+        })
+        .sum()
+}

@@ -232,7 +232,10 @@ impl GitRepo {
                 else {
                     continue;
                 };
-                if !keep(new_path) && !keep(old_path) {
+                // Submodules are reported wherever they sit: no file glob can match them.
+                let submodule = delta.new_file().mode() == FileMode::Commit
+                    || delta.old_file().mode() == FileMode::Commit;
+                if !keep(new_path) && !keep(old_path) && !submodule {
                     continue;
                 }
                 let side = |f: git2::DiffFile<'_>| {

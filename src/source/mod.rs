@@ -1,3 +1,5 @@
-//! Where records come from. `git` is the only module that names git2.
+//! Where records come from. `git` reads repositories; `materialise` writes the
+//! sample and test repositories. Nothing outside `source` names git2.
 
 pub mod git;
+pub mod materialise;

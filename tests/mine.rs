@@ -1,0 +1,406 @@
+//! `revmine mine` on real repositories built in temp dirs, one per situation.
+
+use crate::util::{Repo, run, sides, skipped};
+
+const Q: &str = "## How do I start a big task?\n";
+const V1: &str = "Just start.\n";
+const V2: &str = "Pick the smallest piece you can finish today and start there.\n";
+const V3: &str =
+    "Pick the smallest piece you can finish today, block an hour for it, and start there.\n";
+
+fn doc(body: &str) -> String {
+    format!("# Replies\n\n{Q}{body}")
+}
+
+#[test]
+fn consecutive_revisions_become_pairs_with_provenance() {
+    let mut r = Repo::new();
+    let c1 = r.commit("draft", &[("replies.md", &doc(V1))]);
+    let c2 = r.commit("say what to pick", &[("replies.md", &doc(V2))]);
+    let c3 = r.commit("add the time block", &[("replies.md", &doc(V3))]);
+    let (pairs, stderr) = r.mine(&[]);
+    assert_eq!(
+        sides(&pairs),
+        [
+            (V1.trim().to_string(), V2.trim().to_string()),
+            (V2.trim().to_string(), V3.trim().to_string())
+        ]
+    );
+    let p = &pairs[1];
+    assert_eq!(p["record_type"], "preference");
+    assert_eq!(p["source"], "real");
+    assert_eq!(p["prompt"], "How do I start a big task?");
+    let m = &p["meta"];
+    assert_eq!(m["origin"], "git");
+    assert_eq!(m["repo"], "repo");
+    assert_eq!(m["path"], "replies.md");
+    assert_eq!(m["unit"], "how do i start a big task");
+    assert_eq!(
+        (m["rejected_commit"].as_str(), m["chosen_commit"].as_str()),
+        (Some(c2.as_str()), Some(c3.as_str()))
+    );
+    assert_eq!(m["chosen_time"], "2026-09-21T18:13:20+01:00");
+    assert_eq!(m["subject"], "add the time block");
+    assert!(
+        m["words_added"].as_u64() > Some(0) && m["similarity"].as_f64() > Some(0.5),
+        "{m}"
+    );
+    assert!(pairs[0]["meta"]["rejected_commit"] == c1.as_str());
+    assert!(
+        stderr.contains("3 commits walked, 1 files, 3 versions"),
+        "{stderr}"
+    );
+    // the output passes the gates as a non-train file
+    let (code, out, _) = run(r.revmine().args(["check", "pairs.jsonl"]));
+    assert_eq!(code, 0, "{out}");
+}
+
+#[test]
+fn whitespace_crlf_and_punctuation_edits_are_not_pairs() {
+    let mut r = Repo::new();
+    r.commit("draft", &[("a.md", &doc(V2))]);
+    r.commit(
+        "spaces",
+        &[(
+            "a.md",
+            &doc("Pick  the smallest piece you can finish today and start there.   \n"),
+        )],
+    );
+    r.commit("crlf", &[("a.md", &doc(V2).replace('\n', "\r\n"))]);
+    r.commit("lf again", &[("a.md", &doc(V2))]);
+    r.commit(
+        "punctuation",
+        &[(
+            "a.md",
+            &doc("Pick the smallest piece you can finish today, and start there!\n"),
+        )],
+    );
+    // a real edit beside them proves mining ran
+    r.commit("real edit", &[("a.md", &doc(V3))]);
+    let (pairs, stderr) = r.mine(&[]);
+    assert_eq!(pairs.len(), 1, "{pairs:?}");
+    assert_eq!(pairs[0]["chosen"], V3.trim());
+    assert!(
+        stderr.contains("whitespace_or_punctuation_edit"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn two_of_three_sections_edited_give_two_pairs_with_heading_prompts() {
+    let mut r = Repo::new();
+    let three = |a: &str, b: &str, c: &str| {
+        format!(
+            "# Weekly status\n\n## What shipped?\n{a}\n\n## What is blocked?\n{b}\n\n## What is next?\n{c}\n"
+        )
+    };
+    r.commit(
+        "status",
+        &[(
+            "status.md",
+            &three("The importer.", "Nothing yet.", "Schema work."),
+        )],
+    );
+    r.commit(
+        "revise",
+        &[(
+            "status.md",
+            &three(
+                "The importer, with resumable runs and a progress bar.",
+                "Nothing yet.",
+                "Schema work, then the pre-commit hook for dataset files.",
+            ),
+        )],
+    );
+    let (pairs, _) = r.mine(&[]);
+    let prompts: Vec<&str> = pairs.iter().filter_map(|p| p["prompt"].as_str()).collect();
+    assert_eq!(prompts, ["What is next?", "What shipped?"]);
+    assert_eq!(pairs[1]["rejected"], "The importer.");
+}
+
+#[test]
+fn a_rename_with_an_edit_keeps_its_history() {
+    let mut r = Repo::new();
+    let long_body = "Pick the smallest piece you can finish today and start there. Write down what done means.\n\
+        Tell one person what you will finish by the end of the day.\n";
+    r.commit("draft", &[("drafts/start.md", &doc(long_body))]);
+    assert!(r.b.rename("drafts/start.md", "replies/start.md"));
+    r.commit(
+        "move and tighten",
+        &[(
+            "replies/start.md",
+            &doc(&long_body.replace(
+                "Write down what done means.",
+                "Write down what done looks like.",
+            )),
+        )],
+    );
+    let (pairs, stderr) = r.mine(&[]);
+    assert_eq!(pairs.len(), 1, "{stderr}");
+    assert_eq!(pairs[0]["meta"]["path"], "replies/start.md");
+    assert!(
+        stderr.contains("1 files"),
+        "a rename is the same file: {stderr}"
+    );
+}
+
+#[test]
+fn a_branch_edit_merged_no_ff_is_one_pair_in_both_history_modes() {
+    let mut r = Repo::new();
+    r.commit("draft", &[("a.md", &doc(V1))]);
+    r.b.branch("tone");
+    r.commit("on a branch", &[("a.md", &doc(V2))]);
+    r.b.checkout("main");
+    r.commit("unrelated", &[("other.txt", "no prompt here\n")]);
+    r.merge("tone", "Merge branch 'tone'");
+    let (first_parent, _) = r.mine(&[]);
+    let (branches, stderr) = r.mine(&["--history", "branches"]);
+    assert_eq!(
+        sides(&first_parent),
+        [(V1.trim().to_string(), V2.trim().to_string())]
+    );
+    assert_eq!(
+        first_parent[0]["id"], branches[0]["id"],
+        "same edit, same id"
+    );
+    assert_eq!(branches.len(), 1);
+    assert!(stderr.contains("1 merges skipped"), "{stderr}");
+    assert_eq!(first_parent[0]["meta"]["subject"], "Merge branch 'tone'");
+    assert_eq!(branches[0]["meta"]["subject"], "on a branch");
+}
+
+#[test]
+fn a_revert_never_leaves_contradicting_pairs() {
+    let mut r = Repo::new();
+    r.commit("draft", &[("a.md", &doc(V2))]);
+    r.commit("try a longer one", &[("a.md", &doc(V3))]);
+    r.commit("Revert \"try a longer one\"", &[("a.md", &doc(V2))]);
+    let (pairs, stderr) = r.mine(&[]);
+    let s = sides(&pairs);
+    for (rej, cho) in &s {
+        assert!(
+            !s.contains(&(cho.clone(), rej.clone())),
+            "contradiction in {s:?}"
+        );
+    }
+    // the author's last word stands: V2 over V3
+    assert_eq!(s, [(V3.trim().to_string(), V2.trim().to_string())]);
+    assert!(stderr.contains("pair_undone_by_revert"), "{stderr}");
+}
+
+#[test]
+fn a_changed_prompt_is_a_new_unit_not_a_revision() {
+    let mut r = Repo::new();
+    r.commit("draft", &[("a.md", &format!("## How do I start?\n{V1}"))]);
+    r.commit(
+        "new question",
+        &[("a.md", &format!("## How do I finish?\n{V2}"))],
+    );
+    r.commit(
+        "real edit",
+        &[("a.md", &format!("## How do I finish?\n{V3}"))],
+    );
+    let (pairs, stderr) = r.mine(&[]);
+    assert_eq!(
+        sides(&pairs),
+        [(V2.trim().to_string(), V3.trim().to_string())]
+    );
+    assert!(stderr.contains("new_unit_or_changed_prompt"), "{stderr}");
+}
+
+#[test]
+fn hostile_files_are_counted_never_fatal() {
+    let mut r = Repo::new();
+    r.commit_bytes(
+        "assets and odd files",
+        &[
+            ("logo.md", b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR"),
+            ("latin1.md", b"## Caf\xe9?\nOui.\n"),
+            ("prose.md", b"Just some notes without any heading.\n"),
+            ("gone.md", format!("{Q}{V1}").as_bytes()),
+            ("a.md", doc(V1).as_bytes()),
+        ],
+    );
+    r.b.symlink("latest.md", "a.md");
+    r.b.submodule(
+        "vendor/style",
+        git2::Oid::from_str("4b825dc642cb6eb9a060e54bf8d69288fbee4904").expect("oid"),
+    );
+    assert!(r.b.delete("gone.md"));
+    r.commit_bytes(
+        "edit everything",
+        &[
+            ("logo.md", b"\x89PNG\r\n\x1a\n\0\0\0\rIHDX"),
+            ("latin1.md", b"## Caf\xe9?\nOui, bien s\xfbr.\n"),
+            (
+                "prose.md",
+                b"Just some notes without any heading, edited at length now.\n",
+            ),
+            ("a.md", doc(V2).as_bytes()),
+        ],
+    );
+    let (pairs, stderr) = r.mine(&[]);
+    assert_eq!(pairs.len(), 1, "{stderr}");
+    for reason in [
+        "binary_file_version",
+        "non_utf8_file_version",
+        "file_version_without_prompt",
+        "deleted_file",
+        "symlink",
+        "submodule",
+    ] {
+        assert!(stderr.contains(reason), "no {reason} in:\n{stderr}");
+    }
+}
+
+#[test]
+fn ids_are_identical_across_runs_and_output_is_replaced_atomically() {
+    let mut r = Repo::new();
+    r.commit("draft", &[("a.md", &doc(V1))]);
+    r.commit("edit", &[("a.md", &doc(V2))]);
+    let (a, _) = r.mine(&[]);
+    let (b, _) = r.mine(&[]);
+    assert_eq!(a, b);
+    assert!(
+        a[0]["id"]
+            .as_str()
+            .is_some_and(|id| id.starts_with("rm_") && id.len() == 35)
+    );
+    // a failed run (one path is not a repo) exits 2 and leaves the earlier output intact
+    let before = std::fs::read(r.dir.path().join("pairs.jsonl")).expect("pairs");
+    std::fs::create_dir(r.dir.path().join("plain")).expect("mkdir");
+    let (code, _, err) = run(r
+        .revmine()
+        .args(["mine", "repo", "plain", "-o", "pairs.jsonl"]));
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("`") && err.contains("plain") && err.contains("is not a git repository"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read(r.dir.path().join("pairs.jsonl")).expect("pairs"),
+        before
+    );
+}
+
+#[test]
+fn wip_commits_fold_into_the_revision_they_lead_to() {
+    let mut r = Repo::new();
+    r.commit("draft", &[("a.md", &doc(V1))]);
+    r.commit("WIP rethinking", &[("a.md", &doc("Pick something.\n"))]);
+    r.commit(
+        "fixup! rethinking",
+        &[("a.md", &doc("Pick something small\n"))],
+    );
+    r.commit("say what to pick", &[("a.md", &doc(V2))]);
+    let (pairs, stderr) = r.mine(&[]);
+    assert_eq!(
+        sides(&pairs),
+        [(V1.trim().to_string(), V2.trim().to_string())]
+    );
+    assert_eq!(
+        skipped(&stderr, "wip_or_excluded_version_folded"),
+        2,
+        "{stderr}"
+    );
+}
+
+#[test]
+fn bots_fold_and_filters_drop_tiny_edits_in_long_answers() {
+    let mut r = Repo::new();
+    let long: String = (0..300).map(|i| format!("word{i} ")).collect();
+    r.commit("draft", &[("a.md", &doc(&format!("{long}\n")))]);
+    // one word: below min_words_changed (a word out, a word in)
+    let typo = long.replacen("word9 ", "wrod9 ", 1);
+    r.commit("typo", &[("a.md", &doc(&format!("{typo}\n")))]);
+    // three words in 300: enough words, but too similar to be a preference
+    let three = typo
+        .replacen("word20 ", "w20 ", 1)
+        .replacen("word30 ", "w30 ", 1)
+        .replacen("word40 ", "w40 ", 1);
+    r.commit("small fixes", &[("a.md", &doc(&format!("{three}\n")))]);
+    r.commit_as(
+        "renovate[bot] <bot@example.org>",
+        "chore: add b",
+        &[("b.md", &doc(V1))],
+    );
+    r.commit("b edit", &[("b.md", &doc(V2))]);
+    let (pairs, stderr) = r.mine(&[]);
+    for reason in [
+        "edit_below_min_words",
+        "edit_above_max_similarity",
+        "author_excluded_commits",
+    ] {
+        assert_eq!(skipped(&stderr, reason), 1, "{reason} in {stderr}");
+    }
+    // the bot's version folded into the human one, which has nothing before it
+    assert_eq!(pairs.len(), 0, "{pairs:?}");
+    // and a human rewrite of the same file is a pair
+    r.commit("b rewrite", &[("b.md", &doc(V3))]);
+    let (pairs, _) = r.mine(&[]);
+    assert_eq!(
+        sides(&pairs),
+        [(V2.trim().to_string(), V3.trim().to_string())]
+    );
+}
+
+#[test]
+fn front_matter_prompts_carry_prior_turns() {
+    let mut r = Repo::new();
+    let fm = |body: &str| {
+        format!(
+            "---\nprompt: I only have 2 hours now, what first?\nhistory:\n  - user: I missed yesterday's deadline.\n  - assistant: Let's reset with essentials.\n---\n{body}"
+        )
+    };
+    r.commit(
+        "draft",
+        &[("chat/deadline.md", &fm("Do the most important thing.\n"))],
+    );
+    r.commit(
+        "better",
+        &[(
+            "chat/deadline.md",
+            &fm("Start with the highest-impact slice, then send a revised ETA.\n"),
+        )],
+    );
+    let (pairs, _) = r.mine(&[]);
+    assert_eq!(pairs.len(), 1);
+    assert_eq!(
+        pairs[0]["prompt"],
+        "User: I missed yesterday's deadline.\nAssistant: Let's reset with essentials.\nUser: I only have 2 hours now, what first?"
+    );
+}
+
+#[test]
+fn pairs_final_compares_every_earlier_version_with_the_last() {
+    let mut r = Repo::new();
+    r.commit("v1", &[("a.md", &doc(V1))]);
+    r.commit("v2", &[("a.md", &doc(V2))]);
+    r.commit("v3", &[("a.md", &doc(V3))]);
+    let (pairs, _) = r.mine(&["--pairs", "final"]);
+    assert_eq!(
+        sides(&pairs),
+        [
+            (V1.trim().to_string(), V3.trim().to_string()),
+            (V2.trim().to_string(), V3.trim().to_string())
+        ]
+    );
+}
+
+#[test]
+fn empty_repos_and_date_ranges() {
+    let r = Repo::new();
+    let (pairs, stderr) = r.mine(&[]);
+    assert!(pairs.is_empty());
+    assert!(stderr.contains("empty repository"), "{stderr}");
+    let mut r = Repo::new();
+    r.commit("v1", &[("a.md", &doc(V1))]);
+    r.commit("v2", &[("a.md", &doc(V2))]);
+    let (pairs, _) = r.mine(&["--until", "2026-09-01"]);
+    assert!(pairs.is_empty(), "both commits are after the range");
+    let (pairs, _) = r.mine(&["--since", "2026-09-01"]);
+    assert_eq!(pairs.len(), 1);
+    let (code, _, err) = run(r.revmine().args(["mine", "repo", "--since", "yesterday"]));
+    assert_eq!(code, 2);
+    assert!(err.contains("--since: `yesterday` is not a date"), "{err}");
+}
