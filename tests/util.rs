@@ -131,10 +131,6 @@ impl Repo {
         }
     }
 
-    pub fn path(&self) -> PathBuf {
-        self.dir.path().join("repo")
-    }
-
     fn sig(&mut self) -> git2::Signature<'static> {
         self.clock += 3600;
         git2::Signature::new(
