@@ -440,7 +440,7 @@ pub fn mine(args: &MineArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result
     pairs.retain(|p| seen.insert(p.id.clone()));
     let mut jsonl = String::new();
     for p in &pairs {
-        jsonl.push_str(&p.record.to_string());
+        jsonl.push_str(&p.line);
         jsonl.push('\n');
     }
     let io = |e: std::io::Error| Error::Write {

@@ -134,18 +134,21 @@ impl Default for Config {
 impl Config {
     /// Loads `explicit` if given, else the nearest `revmine.toml` above `cwd`, else the defaults.
     pub fn load(explicit: Option<&Path>, cwd: &Path) -> Result<Self, Error> {
-        let path = match explicit {
-            Some(p) => Some(p.to_path_buf()),
-            None => find_upwards(cwd),
+        // An explicit path is read from `cwd` but named as the user wrote it.
+        let (shown, read_at) = match explicit {
+            Some(p) => (p.to_path_buf(), cwd.join(p)),
+            None => match find_upwards(cwd) {
+                Some(found) => (found.clone(), found),
+                None => return Ok(Self::default()),
+            },
         };
-        let Some(path) = path else {
-            return Ok(Self::default());
-        };
-        let text = std::fs::read_to_string(&path).map_err(|source| Error::Read {
-            path: path.clone(),
+        let text = std::fs::read_to_string(&read_at).map_err(|source| Error::Read {
+            path: shown.clone(),
             source,
         })?;
-        Self::from_str_merged(Some(&text), Some(&path))
+        let mut config = Self::from_str_merged(Some(&text), Some(&shown))?;
+        config.origin = Some(read_at);
+        Ok(config)
     }
 
     /// Parses `user` (if any) over the embedded defaults.
@@ -165,7 +168,7 @@ impl Config {
         }
         let mut config: Config = toml::Value::Table(base)
             .try_into()
-            .map_err(|e: toml::de::Error| config_err(e.message().to_string()))?;
+            .map_err(|e: toml::de::Error| config_err(e.to_string().trim().replace('\n', " ")))?;
         config.origin = path.map(Path::to_path_buf);
         config.check().map_err(config_err)?;
         Ok(config)

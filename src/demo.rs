@@ -1,12 +1,19 @@
 //! `revmine demo`: the whole pipeline on data bundled in the binary, so a
-//! fresh machine sees revmine work with no setup. Until mining lands it runs
-//! the gates on the bundled sample train and eval sets.
+//! fresh machine sees revmine work with no setup: the sample histories become
+//! real git repositories, are mined into pairs, and the pairs are gated with
+//! the sample train and eval sets.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use crate::app::{self, DatasetOptions, Exit};
+use crate::app::{self, DatasetOptions, Exit, MineArgs};
 use crate::error::Error;
+
+/// The bundled histories: (repo name, script).
+pub const HISTORIES: [(&str, &str); 2] = [
+    ("drafts", include_str!("../sample-repos/drafts.history")),
+    ("notes", include_str!("../sample-repos/notes.history")),
+];
 
 /// The bundled datasets: (file name, contents).
 pub const DATASETS: [(&str, &str); 2] = [
@@ -20,17 +27,11 @@ pub const DATASETS: [(&str, &str); 2] = [
     ),
 ];
 
-/// Materialises the samples under `dir` (a fresh temp dir when `None`) and gates them.
+/// Runs the demo in `dir` (a fresh temp dir, removed afterwards, when `None`).
 pub fn run(dir: Option<&Path>, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exit, Error> {
     let temp;
     let dir: PathBuf = match dir {
-        Some(d) => {
-            std::fs::create_dir_all(d).map_err(|source| Error::Write {
-                path: d.to_path_buf(),
-                source,
-            })?;
-            d.to_path_buf()
-        }
+        Some(d) => d.to_path_buf(),
         None => {
             temp = tempfile::Builder::new()
                 .prefix("revmine-demo-")
@@ -42,32 +43,116 @@ pub fn run(dir: Option<&Path>, out: &mut dyn Write, err: &mut dyn Write) -> Resu
             temp.path().to_path_buf()
         }
     };
-    let mut files = Vec::new();
-    for (name, text) in DATASETS {
-        crate::write::atomic_write(&dir.join(name), text.as_bytes())?;
-        files.push(PathBuf::from(name));
-    }
     let io = |e: std::io::Error| Error::Write {
         path: "<stdout>".into(),
         source: e,
     };
+    std::fs::create_dir_all(&dir).map_err(|source| Error::Write {
+        path: dir.clone(),
+        source,
+    })?;
+    writeln!(out, "revmine demo in {}\n", dir.display()).map_err(io)?;
+
+    writeln!(out, "== 1. materialise the sample histories ==").map_err(io)?;
+    let mut repos = Vec::new();
+    for (name, script) in HISTORIES {
+        let repo = dir.join(name);
+        if repo.exists() {
+            std::fs::remove_dir_all(&repo).map_err(|source| Error::Write {
+                path: repo.clone(),
+                source,
+            })?;
+        }
+        crate::source::materialise::materialise(
+            &format!("sample-repos/{name}.history"),
+            script,
+            &repo,
+        )
+        .map_err(|e| Error::Sample {
+            message: e.to_string(),
+        })?;
+        writeln!(out, "{name}/ from sample-repos/{name}.history").map_err(io)?;
+        repos.push(PathBuf::from(name));
+    }
+
     writeln!(
         out,
-        "revmine demo: gating the bundled sample datasets in {}\n",
-        dir.display()
+        "\n== 2. mine them: revmine mine drafts notes -o pairs.jsonl =="
     )
     .map_err(io)?;
-    let opts = DatasetOptions {
-        files: files.clone(),
+    let mine = MineArgs {
+        repos,
+        output: Some(PathBuf::from("pairs.jsonl")),
         cwd: dir.clone(),
+        config: Some(PathBuf::from(DEFAULT_CONFIG_NAME)),
+        ..MineArgs::default()
+    };
+    // The demo runs on the built-in defaults whatever config surrounds it.
+    crate::write::atomic_write(
+        &dir.join(DEFAULT_CONFIG_NAME),
+        crate::config::DEFAULT_TOML.as_bytes(),
+    )?;
+    let mut summary = Vec::new();
+    app::mine(&mine, out, &mut summary)?;
+    out.write_all(&summary).map_err(io)?;
+    if let Some(example) = first_pair(&dir.join("pairs.jsonl")) {
+        writeln!(out, "\nan example pair:\n{example}").map_err(io)?;
+    }
+
+    writeln!(
+        out,
+        "\n== 3. gate the pairs with the sample train and eval sets: revmine check =="
+    )
+    .map_err(io)?;
+    let mut files = vec![PathBuf::from("pairs.jsonl")];
+    for (name, text) in DATASETS {
+        crate::write::atomic_write(&dir.join(name), text.as_bytes())?;
+        files.push(PathBuf::from(name));
+    }
+    let opts = DatasetOptions {
+        files,
+        cwd: dir.clone(),
+        config: Some(PathBuf::from(DEFAULT_CONFIG_NAME)),
         ..DatasetOptions::default()
     };
     let exit = app::check(&opts, out, err)?;
-    writeln!(out, "\n== stats ==\n").map_err(io)?;
+    writeln!(
+        out,
+        "\n== 4. the plan's measured state of the mined pairs: revmine stats pairs.jsonl ==\n"
+    )
+    .map_err(io)?;
     let stats_opts = DatasetOptions {
-        files: files[..1].to_vec(),
+        files: vec![PathBuf::from("pairs.jsonl")],
         ..opts
     };
     app::stats(&stats_opts, out, err)?;
     Ok(exit)
+}
+
+const DEFAULT_CONFIG_NAME: &str = "revmine.toml";
+
+/// The first mined pair, shown as a person would read it.
+fn first_pair(path: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(path).ok()?;
+    let v: serde_json::Value = serde_json::from_str(text.lines().next()?).ok()?;
+    let field = |k: &str| v[k].as_str().unwrap_or_default().to_string();
+    let meta = &v["meta"];
+    Some(format!(
+        "  prompt:   {}\n  rejected: {}\n  chosen:   {}\n  from:     {} {} ({} -> {})",
+        field("prompt").replace('\n', "\n            "),
+        field("rejected").replace('\n', "\n            "),
+        field("chosen").replace('\n', "\n            "),
+        meta["repo"].as_str().unwrap_or_default(),
+        meta["path"].as_str().unwrap_or_default(),
+        meta["rejected_commit"]
+            .as_str()
+            .unwrap_or_default()
+            .get(..8)
+            .unwrap_or_default(),
+        meta["chosen_commit"]
+            .as_str()
+            .unwrap_or_default()
+            .get(..8)
+            .unwrap_or_default(),
+    ))
 }

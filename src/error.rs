@@ -23,6 +23,8 @@ pub enum Error {
     Config { path: PathBuf, message: String },
     #[error("schema `{}`: {message}", path.display())]
     Schema { path: PathBuf, message: String },
+    #[error("sample history: {message}")]
+    Sample { message: String },
     #[error(transparent)]
     Git(#[from] crate::source::git::GitError),
     #[error("{flag}: {message}")]

@@ -17,7 +17,8 @@ fn main() -> ExitCode {
             }) {
                 return ExitCode::SUCCESS;
             }
-            eprintln!("revmine: {e:#}");
+            // Library errors already carry their cause in their message.
+            eprintln!("revmine: {e}");
             ExitCode::from(2)
         }
     }

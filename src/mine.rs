@@ -17,10 +17,10 @@ use globset::GlobSet;
 use rayon::prelude::*;
 use regex::Regex;
 use serde::Serialize;
-use serde_json::{Value, json};
 use similar::{ChangeTag, TextDiff};
 use xxhash_rust::xxh3::{xxh3_64, xxh3_128};
 
+use crate::record::{Preference, RecordType};
 use crate::source::git::{
     BlobReader, CommitInfo, GitError, GitRepo, History, Kind, ObjId, Unreadable,
 };
@@ -82,8 +82,28 @@ pub struct RepoSummary {
 #[derive(Debug, Clone)]
 pub struct Pair {
     pub id: String,
-    pub record: Value,
+    /// The record, serialised: one JSONL line without its newline.
+    pub line: String,
     order: (u32, String, String),
+}
+
+/// Where a pair comes from: enough to find both versions again with git.
+#[derive(Serialize)]
+struct PairMeta<'a> {
+    origin: &'static str,
+    repo: &'a str,
+    path: &'a str,
+    unit: &'a str,
+    rejected_commit: Option<String>,
+    chosen_commit: Option<String>,
+    rejected_time: Option<String>,
+    chosen_time: Option<String>,
+    subject: Option<&'a str>,
+    similarity: f64,
+    words_added: usize,
+    words_removed: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    diff: Option<String>,
 }
 
 /// One version of a file on its lineage.
@@ -548,40 +568,40 @@ impl Context<'_> {
         let id = format!("rm_{:032x}", xxh3_128(&h));
         let commit = |c: Option<u32>| c.and_then(|i| self.commits.get(i as usize));
         let (rc, cc) = (commit(rejected.commit), commit(chosen.commit));
-        let mut meta = json!({
-            "origin": "git",
-            "repo": self.repo_id,
-            "path": path,
-            "unit": key,
-            "rejected_commit": rc.map(|c| c.id.to_string()),
-            "chosen_commit": cc.map(|c| c.id.to_string()),
-            "rejected_time": rc.and_then(rfc3339),
-            "chosen_time": cc.and_then(rfc3339),
-            "subject": cc.map(|c| c.subject.clone()),
-            "similarity": (similarity * 1000.0).round() / 1000.0,
-            "words_added": added,
-            "words_removed": removed,
-        });
-        if self.opts.diff {
-            let udiff = TextDiff::from_lines(r, c)
-                .unified_diff()
-                .context_radius(3)
-                .header("rejected", "chosen")
-                .to_string();
-            meta["diff"] = Value::String(udiff);
-        }
-        let record = json!({
-            "id": id,
-            "record_type": "preference",
-            "source": "real",
-            "prompt": chosen.unit.prompt,
-            "chosen": c,
-            "rejected": r,
-            "meta": meta,
-        });
+        let meta = PairMeta {
+            origin: "git",
+            repo: self.repo_id,
+            path,
+            unit: key,
+            rejected_commit: rc.map(|c| c.id.to_string()),
+            chosen_commit: cc.map(|c| c.id.to_string()),
+            rejected_time: rc.and_then(rfc3339),
+            chosen_time: cc.and_then(rfc3339),
+            subject: cc.map(|c| c.subject.as_str()),
+            similarity: (similarity * 1000.0).round() / 1000.0,
+            words_added: added,
+            words_removed: removed,
+            diff: self.opts.diff.then(|| {
+                TextDiff::from_lines(r, c)
+                    .unified_diff()
+                    .context_radius(3)
+                    .header("rejected", "chosen")
+                    .to_string()
+            }),
+        };
+        let record = Preference {
+            id: &id,
+            record_type: RecordType::Preference,
+            source: "real",
+            prompt: &chosen.unit.prompt,
+            chosen: c,
+            rejected: r,
+            meta,
+        };
+        let line = serde_json::to_string(&record).map_err(|_| "unserialisable_pair")?;
         Ok(Pair {
             id,
-            record,
+            line,
             order: (chosen.commit.unwrap_or(0), path.to_string(), key.clone()),
         })
     }

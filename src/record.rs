@@ -204,3 +204,16 @@ mod tests {
         );
     }
 }
+
+/// A preference record as revmine writes it, fields in the order a reader
+/// expects them; `meta` is the producer's provenance.
+#[derive(Debug, Serialize)]
+pub struct Preference<'a, M: Serialize> {
+    pub id: &'a str,
+    pub record_type: RecordType,
+    pub source: &'static str,
+    pub prompt: &'a str,
+    pub chosen: &'a str,
+    pub rejected: &'a str,
+    pub meta: M,
+}

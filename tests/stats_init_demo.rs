@@ -58,19 +58,25 @@ fn init_writes_the_defaults_once() {
 }
 
 #[test]
-fn demo_runs_the_gates_on_the_bundled_samples() {
+fn demo_materialises_mines_and_gates_the_bundled_samples() {
     let d = Dir::new();
     let (code, out, err) = run(d.revmine().args(["demo", "--dir", "demo"]));
     assert_eq!(code, 0, "{out}{err}");
-    assert!(
-        out.contains("assistant_dataset_train.sample.jsonl (train): 60 records"),
-        "{out}"
-    );
-    assert!(out.contains("PASSED"), "{out}");
-    assert!(out.contains("== stats =="), "{out}");
-    assert!(
-        d.path()
-            .join("demo/assistant_dataset_eval.sample.jsonl")
-            .is_file()
-    );
+    for part in [
+        "drafts/ from sample-repos/drafts.history",
+        "an example pair:",
+        "pairs.jsonl (other):",
+        "assistant_dataset_train.sample.jsonl (train): 60 records",
+        "PASSED",
+        "Dataset (`pairs.jsonl`):",
+    ] {
+        assert!(out.contains(part), "no {part:?} in:\n{out}");
+    }
+    let pairs = d.read("demo/pairs.jsonl");
+    assert!(pairs.lines().count() >= 2, "{pairs}");
+    assert!(d.path().join("demo/drafts/.git").is_dir());
+    // the same script gives the same commits, so a second demo writes the same pairs
+    let (code, _, _) = run(d.revmine().args(["demo", "--dir", "demo"]));
+    assert_eq!(code, 0);
+    assert_eq!(d.read("demo/pairs.jsonl"), pairs);
 }
