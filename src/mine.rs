@@ -266,10 +266,45 @@ impl LineageOut {
     fn skip(&mut self, reason: &'static str) {
         *self.skipped.entry(reason).or_default() += 1;
     }
+
+    fn skip_once(&mut self, first: bool, reason: &'static str) {
+        if first {
+            self.skip(reason);
+        }
+    }
 }
 
-/// One version's units, read once per blob.
+/// One version's units; `None` when the version has none (counted once).
 type Units = Option<Arc<Vec<Unit>>>;
+
+/// The units of the last few versions read. A linear history needs only the
+/// previous version again, so a handful keeps memory to the file at hand
+/// rather than its whole history; a version evicted and needed later (a far
+/// branch base) is read again.
+#[derive(Default)]
+struct UnitCache {
+    recent: std::collections::VecDeque<(ObjId, Units)>,
+    /// Versions already read once, so a re-read is not counted twice.
+    seen: std::collections::HashSet<ObjId>,
+}
+
+impl UnitCache {
+    const CAPACITY: usize = 16;
+
+    fn get(&self, blob: ObjId) -> Option<Units> {
+        self.recent
+            .iter()
+            .find(|(id, _)| *id == blob)
+            .map(|(_, u)| u.clone())
+    }
+
+    fn put(&mut self, blob: ObjId, units: Units) {
+        if self.recent.len() == Self::CAPACITY {
+            self.recent.pop_front();
+        }
+        self.recent.push_back((blob, units));
+    }
+}
 
 /// The versions of one unit's response, for telling a revert from a revision.
 #[derive(Default)]
@@ -290,7 +325,7 @@ struct Version<'u> {
 impl Context<'_> {
     fn mine_lineage(&self, events: &[Event], reader: &BlobReader) -> LineageOut {
         let mut out = LineageOut::default();
-        let mut cache: HashMap<ObjId, Units> = HashMap::new();
+        let mut cache = UnitCache::default();
         let mut producer: HashMap<ObjId, u32> = HashMap::new();
         // A folded version's base: the version before the fold run, or none
         // when the run began by adding the file.
@@ -416,7 +451,7 @@ impl Context<'_> {
     fn final_pairs(
         &self,
         events: &[Event],
-        cache: &mut HashMap<ObjId, Units>,
+        cache: &mut UnitCache,
         out: &mut LineageOut,
         reader: &BlobReader,
         last: Option<(ObjId, u32)>,
@@ -481,38 +516,42 @@ impl Context<'_> {
 
     fn units(
         &self,
-        cache: &mut HashMap<ObjId, Units>,
+        cache: &mut UnitCache,
         out: &mut LineageOut,
         reader: &BlobReader,
         blob: ObjId,
         file_name: &str,
     ) -> Units {
-        if let Some(u) = cache.get(&blob) {
-            return u.clone();
+        if let Some(u) = cache.get(blob) {
+            return u;
         }
+        let first_read = cache.seen.insert(blob);
         let units = match reader.text(blob) {
             Err(why) => {
-                out.skip(match why {
-                    Unreadable::Binary => "binary_file_version",
-                    Unreadable::NotUtf8 => "non_utf8_file_version",
-                    Unreadable::TooLarge => "file_version_over_size_cap",
-                    Unreadable::Missing => "missing_blob",
-                });
+                out.skip_once(
+                    first_read,
+                    match why {
+                        Unreadable::Binary => "binary_file_version",
+                        Unreadable::NotUtf8 => "non_utf8_file_version",
+                        Unreadable::TooLarge => "file_version_over_size_cap",
+                        Unreadable::Missing => "missing_blob",
+                    },
+                );
                 None
             }
             Ok(text) => match unit::extract(&text, file_name, &self.opts.units) {
                 Ok(units) => Some(Arc::new(units)),
                 Err(NoUnits::NoPrompt) => {
-                    out.skip("file_version_without_prompt");
+                    out.skip_once(first_read, "file_version_without_prompt");
                     None
                 }
                 Err(NoUnits::BadFrontMatter) => {
-                    out.skip("bad_front_matter");
+                    out.skip_once(first_read, "bad_front_matter");
                     None
                 }
             },
         };
-        cache.insert(blob, units.clone());
+        cache.put(blob, units.clone());
         units
     }
 
