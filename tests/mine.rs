@@ -404,3 +404,55 @@ fn empty_repos_and_date_ranges() {
     assert_eq!(code, 2);
     assert!(err.contains("--since: `yesterday` is not a date"), "{err}");
 }
+
+#[test]
+fn shallow_clones_are_mined_as_far_as_they_go() {
+    let mut r = Repo::new();
+    r.commit("v1", &[("a.md", &doc(V1))]);
+    r.commit("v2", &[("a.md", &doc(V2))]);
+    r.commit("v3", &[("a.md", &doc(V3))]);
+    let src = format!("file://{}", r.dir.path().join("repo").display());
+    let status = std::process::Command::new("git")
+        .args(["clone", "--quiet", "--depth", "2", &src, "shallow"])
+        .current_dir(r.dir.path())
+        .status()
+        .expect("git clone");
+    assert!(status.success());
+    let (code, out, err) = run(r
+        .revmine()
+        .args(["mine", "shallow", "--json", "-o", "s.jsonl"]));
+    assert_eq!(code, 0, "{err}");
+    let summary: serde_json::Value = serde_json::from_str(&out).expect("JSON summary");
+    let repo = &summary["repos"][0];
+    assert_eq!(repo["shallow"], true);
+    assert_eq!(repo["commits"], 2);
+    assert_eq!(
+        summary["pairs"], 1,
+        "only the edit inside the clone: {summary}"
+    );
+    assert!(
+        repo["repo"]
+            .as_str()
+            .is_some_and(|u| u.starts_with("file://")),
+        "{repo}"
+    );
+}
+
+#[test]
+fn file_versions_over_the_size_cap_are_skipped() {
+    let mut r = Repo::new();
+    r.commit("v1", &[("a.md", &doc(V1))]);
+    r.commit("v2", &[("a.md", &doc(V2))]);
+    std::fs::write(
+        r.dir.path().join("small.toml"),
+        "[mine]\nmax_file_bytes = 40\n",
+    )
+    .expect("config");
+    let (pairs, stderr) = r.mine(&["--config", "small.toml"]);
+    assert!(pairs.is_empty());
+    assert_eq!(
+        skipped(&stderr, "file_version_over_size_cap"),
+        2,
+        "{stderr}"
+    );
+}
