@@ -425,17 +425,25 @@ pub struct MineArgs {
 pub fn mine(args: &MineArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exit, Error> {
     let config = Config::load(args.config.as_deref(), &args.cwd)?;
     let opts = crate::mine_options::build(&config, args)?;
-    let total_progress = indicatif::ProgressBar::hidden();
+    // A spinner on a terminal (indicatif draws nothing otherwise), counting commits.
+    let progress = indicatif::ProgressBar::new_spinner();
+    if let Ok(style) =
+        indicatif::ProgressStyle::with_template("{spinner} {msg}: {pos} commits ({per_sec})")
+    {
+        progress.set_style(style);
+    }
     let mut pairs = Vec::new();
     let mut summaries = Vec::new();
     for repo in &args.repos {
+        progress.set_message(format!("mining {}", repo.display()));
+        progress.set_position(0);
         let path = args.cwd.join(repo);
-        let (mut p, mut s) =
-            crate::mine::mine_repo(&path, &opts, &total_progress).map_err(Error::Git)?;
+        let (mut p, mut s) = crate::mine::mine_repo(&path, &opts, &progress).map_err(Error::Git)?;
         s.path = repo.display().to_string();
         pairs.append(&mut p);
         summaries.push(s);
     }
+    progress.finish_and_clear();
     let mut seen = std::collections::HashSet::new();
     pairs.retain(|p| seen.insert(p.id.clone()));
     let mut jsonl = String::new();
