@@ -47,6 +47,8 @@ pub struct DatasetOptions {
     pub schema: Option<PathBuf>,
     pub json: bool,
     pub cwd: PathBuf,
+    /// Read the dataset files staged in the git index instead of `files`.
+    pub staged: bool,
 }
 
 /// Config, schema and inputs of one dataset command, before any record is read.
@@ -66,6 +68,23 @@ impl Session {
             None => Schema::builtin()?,
         };
         let roles = config.matchers()?;
+        if opts.staged {
+            let keep =
+                |p: &str| roles.is_dataset(Path::new(p)) || roles.role(Path::new(p)) != Role::Other;
+            let inputs = crate::source::git::staged_files(&opts.cwd, &keep)?
+                .into_iter()
+                .map(|f| {
+                    let role = roles.role(Path::new(&f.path));
+                    Input::from_bytes(f.path, role, f.content)
+                })
+                .collect();
+            return Ok(Session {
+                config,
+                schema,
+                inputs,
+                errors: Vec::new(),
+            });
+        }
         let mut listed: Vec<(PathBuf, Option<Role>)> = Vec::new();
         listed.extend(opts.files.iter().map(|p| (p.clone(), None)));
         listed.extend(opts.train.iter().map(|p| (p.clone(), Some(Role::Train))));
@@ -230,6 +249,17 @@ pub fn check(
     err: &mut dyn Write,
 ) -> Result<Exit, Error> {
     let session = Session::open(opts, true)?;
+    if opts.staged && session.inputs.is_empty() {
+        // The common case for a pre-commit hook: nothing to judge, return at once.
+        if opts.json {
+            let report = json!({ "passed": true, "files": [], "gates": [], "errors": [] });
+            writeln!(out, "{report}").map_err(|e| Error::Write {
+                path: "<stdout>".into(),
+                source: e,
+            })?;
+        }
+        return Ok(Exit::Ok);
+    }
     if session.inputs.is_empty() && session.errors.is_empty() {
         writeln!(
             err,
@@ -254,6 +284,13 @@ pub fn check(
             "errors": errors.iter().map(ToString::to_string).collect::<Vec<_>>(),
         });
         writeln!(out, "{report}").map_err(io)?;
+    } else if opts.staged {
+        write!(
+            out,
+            "{}",
+            render_staged(&scans, &gates, config.report.max_problems)
+        )
+        .map_err(io)?;
     } else {
         write!(
             out,
@@ -346,6 +383,50 @@ pub fn render_check(scans: &[FileScan], gates: &[GateResult], max_problems: usiz
             names.join(", ")
         );
     }
+    s
+}
+
+/// The pre-commit report: one line per problem and per failed gate, naming
+/// file, line and gate, and how to get past it when the user must.
+fn render_staged(scans: &[FileScan], gates: &[GateResult], max_problems: usize) -> String {
+    use std::fmt::Write as _;
+    let mut s = String::new();
+    let files: Vec<&str> = scans.iter().map(|f| f.label.as_str()).collect();
+    let failed: Vec<&GateResult> = gates.iter().filter(|g| !g.passed).collect();
+    if failed.is_empty() {
+        let _ = writeln!(
+            s,
+            "revmine: staged {} pass every gate ({})",
+            count(files.len(), "dataset file"),
+            files.join(", ")
+        );
+        return s;
+    }
+    let problems: Vec<_> = scans.iter().flat_map(|f| &f.problems).collect();
+    for p in problems.iter().take(max_problems) {
+        let _ = writeln!(s, "{p}");
+    }
+    if problems.len() > max_problems {
+        let _ = writeln!(
+            s,
+            "… and {} more (`revmine validate FILE` lists them all)",
+            problems.len() - max_problems
+        );
+    }
+    for g in &failed {
+        let _ = writeln!(
+            s,
+            "gate {} failed on {}: {} (needs {}): {}",
+            g.name, g.scope, g.value, g.threshold, g.detail
+        );
+    }
+    let _ = writeln!(
+        s,
+        "revmine: commit blocked: {} of {} failed on the staged {} (fix and `git add` them; `git commit --no-verify` skips this check)",
+        count(failed.len(), "gate"),
+        gates.len(),
+        files.join(", ")
+    );
     s
 }
 

@@ -65,6 +65,21 @@ enum Command {
         after_help = "Examples:\n  revmine stats assistant_dataset_train.v8.jsonl\n  revmine stats --json d.jsonl"
     )]
     Stats(DatasetArgs),
+    /// Install, remove or inspect the git pre-commit hook that runs `revmine check --staged`.
+    #[command(
+        after_help = "Examples:\n  revmine hook install\n  revmine hook install --repo ~/datasets\n  \
+        revmine hook status\n  revmine hook uninstall\n\n\
+        The hook goes where git looks for hooks (core.hooksPath and worktrees are honoured). A pre-commit\n\
+        hook that is not revmine's is kept as pre-commit.legacy and runs first; uninstall puts it back.\n\
+        With the pre-commit framework, add this repository with `id: revmine-check` instead."
+    )]
+    Hook {
+        #[command(subcommand)]
+        action: HookAction,
+        /// The repository (default: the one around the working directory).
+        #[arg(long, global = true, value_name = "PATH", default_value = ".")]
+        repo: PathBuf,
+    },
     /// Write a commented revmine.toml holding every default.
     #[command(
         after_help = "Examples:\n  revmine init\n  revmine init --path config/revmine.toml --force"
@@ -76,6 +91,20 @@ enum Command {
         #[arg(long)]
         force: bool,
     },
+}
+
+#[derive(Debug, Subcommand)]
+enum HookAction {
+    /// Install the hook (an existing foreign hook is kept and chained).
+    Install {
+        /// Rewrite revmine's hook even when it is up to date.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Remove revmine's hook and restore the one it chained, if any.
+    Uninstall,
+    /// Say what is installed and where.
+    Status,
 }
 
 #[derive(Debug, Args)]
@@ -135,6 +164,9 @@ struct DatasetArgs {
     /// Print a machine-readable JSON report on stdout instead of the human one.
     #[arg(long)]
     json: bool,
+    /// Check the dataset files staged in the git index (their staged content), as the pre-commit hook does.
+    #[arg(long, conflicts_with_all = ["files", "train", "eval"])]
+    staged: bool,
 }
 
 impl Cli {
@@ -147,8 +179,73 @@ impl Cli {
             schema: args.schema.clone(),
             json: args.json,
             cwd: std::env::current_dir()?,
+            staged: args.staged,
         })
     }
+}
+
+fn hook(action: &HookAction, repo: &std::path::Path, out: &mut dyn Write) -> anyhow::Result<Exit> {
+    use revmine::hook::{self, Installed, Outcome};
+    let (outcome, status) = match action {
+        HookAction::Install { force } => hook::install(repo, *force)?,
+        HookAction::Uninstall => hook::uninstall(repo)?,
+        HookAction::Status => (Outcome::AlreadyInstalled, hook::status(repo)?),
+    };
+    let hook_path = status.hooks_dir.join("pre-commit");
+    let said = match (action, outcome) {
+        (HookAction::Status, _) => match status.installed {
+            Installed::Revmine => format!(
+                "revmine's pre-commit hook is installed at {}",
+                hook_path.display()
+            ),
+            Installed::RevmineOutdated => {
+                format!(
+                    "an older revmine hook is at {} (`revmine hook install` updates it)",
+                    hook_path.display()
+                )
+            }
+            Installed::Other => format!("{} is not revmine's hook", hook_path.display()),
+            Installed::None => format!("no pre-commit hook in {}", status.hooks_dir.display()),
+        },
+        (_, Outcome::Installed) => format!("installed {}", hook_path.display()),
+        (_, Outcome::InstalledChained) => format!(
+            "installed {}; the hook that was there is kept as pre-commit.legacy and runs first",
+            hook_path.display()
+        ),
+        (_, Outcome::Updated) => format!("updated {}", hook_path.display()),
+        (_, Outcome::AlreadyInstalled) => format!(
+            "already installed at {} (nothing changed)",
+            hook_path.display()
+        ),
+        (_, Outcome::Removed) => format!("removed {}", hook_path.display()),
+        (_, Outcome::RemovedRestored) => {
+            format!(
+                "removed revmine's hook and restored the previous one at {}",
+                hook_path.display()
+            )
+        }
+        (_, Outcome::NotInstalled) => format!(
+            "no revmine hook in {} (nothing changed)",
+            status.hooks_dir.display()
+        ),
+        (_, Outcome::ForeignLeftAlone) => {
+            format!("{} is not revmine's hook; left alone", hook_path.display())
+        }
+    };
+    writeln!(out, "{said}")?;
+    if status.chained
+        && matches!(
+            status.installed,
+            Installed::Revmine | Installed::RevmineOutdated
+        )
+    {
+        writeln!(
+            out,
+            "chained: {} runs first",
+            status.hooks_dir.join("pre-commit.legacy").display()
+        )?;
+    }
+    Ok(Exit::Ok)
 }
 
 fn mine_args(cli: &Cli, a: &MineCliArgs) -> anyhow::Result<app::MineArgs> {
@@ -193,6 +290,7 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<Exit> {
         Command::Validate(a) => app::validate(&cli.dataset_options(a)?, &mut out, &mut err)?,
         Command::Check(a) => app::check(&cli.dataset_options(a)?, &mut out, &mut err)?,
         Command::Stats(a) => app::stats(&cli.dataset_options(a)?, &mut out, &mut err)?,
+        Command::Hook { action, repo } => hook(action, repo, &mut out)?,
         Command::Init { path, force } => {
             app::init(path, *force)?;
             writeln!(

@@ -32,6 +32,7 @@ pub mod demo;
 pub mod error;
 pub mod fast;
 pub mod gate;
+pub mod hook;
 pub mod mine;
 pub mod mine_options;
 pub mod record;

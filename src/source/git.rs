@@ -387,3 +387,64 @@ mod tests {
         );
     }
 }
+
+/// A file as the index holds it: what the next commit would contain.
+#[derive(Debug, Clone)]
+pub struct Staged {
+    /// Path from the repository root.
+    pub path: String,
+    pub content: Vec<u8>,
+}
+
+/// The files staged for the next commit (added, copied, modified, renamed;
+/// not deleted) whose path `keep` accepts, read from the index rather than
+/// the work tree, so a partially staged file is judged as it will be committed.
+pub fn staged_files(dir: &Path, keep: &dyn Fn(&str) -> bool) -> Result<Vec<Staged>, GitError> {
+    let repo = Repository::discover(dir).map_err(|source| GitError::NotARepo {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    let err = |source| GitError::Walk {
+        path: dir.to_path_buf(),
+        commit: "the index".into(),
+        source,
+    };
+    let index = repo.index().map_err(err)?;
+    let head = match repo.head() {
+        Ok(h) => Some(h.peel_to_tree().map_err(err)?),
+        Err(e) if matches!(e.code(), ErrorCode::UnbornBranch | ErrorCode::NotFound) => None,
+        Err(e) => return Err(err(e)),
+    };
+    let mut opts = DiffOptions::new();
+    opts.skip_binary_check(true);
+    let diff = repo
+        .diff_tree_to_index(head.as_ref(), Some(&index), Some(&mut opts))
+        .map_err(err)?;
+    let mut out = Vec::new();
+    for delta in diff.deltas() {
+        if delta.status() == Delta::Deleted || kind_of(delta.new_file().mode()) != Kind::File {
+            continue;
+        }
+        let Some(path) = delta.new_file().path().and_then(Path::to_str) else {
+            continue;
+        };
+        if !keep(path) {
+            continue;
+        }
+        let blob = repo.find_blob(delta.new_file().id()).map_err(err)?;
+        out.push(Staged {
+            path: path.to_string(),
+            content: blob.content().to_vec(),
+        });
+    }
+    Ok(out)
+}
+
+/// The directory holding the work tree (the root staged paths are relative to).
+pub fn work_tree(dir: &Path) -> Result<PathBuf, GitError> {
+    let repo = Repository::discover(dir).map_err(|source| GitError::NotARepo {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    Ok(repo.workdir().unwrap_or_else(|| repo.path()).to_path_buf())
+}
