@@ -571,7 +571,16 @@ fn section_units(
             return;
         }
         let key = key_of(heading);
-        let prompt = if generic.contains(&key) && !title.is_empty() {
+        // A dated entry (`## 2026-11-20`) says as little alone as `Summary`.
+        let dated = heading.len() >= 10
+            && heading.as_bytes()[..10].iter().enumerate().all(|(i, b)| {
+                if i == 4 || i == 7 {
+                    *b == b'-'
+                } else {
+                    b.is_ascii_digit()
+                }
+            });
+        let prompt = if (generic.contains(&key) || dated) && !title.is_empty() {
             format!("{title}: {heading}")
         } else {
             heading.to_string()
@@ -677,6 +686,15 @@ mod tests {
         assert_eq!(key_of("Use `cargo test`:"), "use cargo test");
         assert_eq!(key_of("Why…"), "why");
         assert_eq!(key_of("?"), "");
+    }
+
+    #[test]
+    fn dated_entries_get_title() {
+        let text =
+            "# Journal\n\n## 2026-11-03\nImport stalled.\n\n## 2026-11-04: Fixed\nRetry added.\n";
+        let got = units(text, "j.md");
+        assert_eq!(got[0].prompt, "Journal: 2026-11-03");
+        assert_eq!(got[1].prompt, "Journal: 2026-11-04: Fixed");
     }
 
     #[test]

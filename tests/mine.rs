@@ -114,7 +114,7 @@ fn two_of_three_sections_edited_give_two_pairs_with_heading_prompts() {
     );
     let (pairs, _) = r.mine(&[]);
     let prompts: Vec<&str> = pairs.iter().filter_map(|p| p["prompt"].as_str()).collect();
-    assert_eq!(prompts, ["What is next?", "What shipped?"]);
+    assert_eq!(prompts, ["What is next?", "Weekly status: What shipped?"]);
     assert_eq!(pairs[1]["rejected"], "The importer.");
 }
 

@@ -383,11 +383,10 @@ fn parse_commit(rest: &str) -> Result<(String, Signature<'static>), String> {
     let body = rest
         .strip_prefix('"')
         .ok_or("expected `\"subject\" by Name <email> at TIME`")?;
-    let (subject, tail) = body.split_once('"').ok_or("unclosed subject quote")?;
-    let tail = tail
-        .trim()
-        .strip_prefix("by ")
-        .ok_or("expected `by Name <email>` after the subject")?;
+    // The subject ends at the last `" by `, so it may hold quotes itself (`Revert "…"`).
+    let (subject, tail) = body
+        .rsplit_once("\" by ")
+        .ok_or("expected `\"subject\" by Name <email> at TIME`")?;
     let (who, when) = tail
         .rsplit_once(" at ")
         .ok_or("expected `at TIME` after the author")?;
@@ -455,6 +454,15 @@ Answer two, longer.
         assert_eq!(merge.parent_count(), 2);
         let text = std::fs::read_to_string(d1.path().join("a.md")).unwrap();
         assert_eq!(text, "## Q\nAnswer two, longer.\n");
+    }
+
+    #[test]
+    fn subjects_may_hold_quotes() {
+        let (subject, sig) =
+            parse_commit("\"Revert \"Tone pass\"\" by Ana <a@b.org> at 2026-01-01T00:00:00Z")
+                .unwrap();
+        assert_eq!(subject, "Revert \"Tone pass\"");
+        assert_eq!(sig.email().ok(), Some("a@b.org"));
     }
 
     #[test]
