@@ -253,3 +253,48 @@ fn a_missing_revmine_blocks_with_instructions() {
         "{text}"
     );
 }
+
+/// The pre-commit framework, installed from PyPI into a virtual environment
+/// kept under the target dir, so only the first run pays for the install.
+fn pre_commit() -> PathBuf {
+    let venv = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("pre-commit-venv");
+    let bin = venv.join("bin/pre-commit");
+    if !bin.exists() {
+        let made = Command::new("python3").args(["-m", "venv"]).arg(&venv).status().expect("python3 -m venv");
+        assert!(made.success(), "cannot create a virtual environment");
+        let pip = Command::new(venv.join("bin/pip"))
+            .args(["install", "--quiet", "--disable-pip-version-check", "pre-commit==4.7.0"])
+            .status()
+            .expect("pip");
+        assert!(pip.success(), "cannot install pre-commit from PyPI");
+    }
+    bin
+}
+
+#[test]
+fn the_pre_commit_framework_runs_the_manifest() {
+    let pre_commit = pre_commit();
+    let g = Git::new();
+    let home = tempfile::tempdir().expect("pre-commit home");
+    let try_repo = |g: &Git| {
+        let out = g
+            .cmd(pre_commit.to_str().expect("utf-8 path"))
+            .args(["try-repo", env!("CARGO_MANIFEST_DIR"), "revmine-check"])
+            .env("PRE_COMMIT_HOME", home.path())
+            .output()
+            .expect("pre-commit runs");
+        let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        (out.status.success(), text)
+    };
+    g.write("data/assistant_train.jsonl", &bad());
+    g.ok(&["add", "."]);
+    let (ok, out) = try_repo(&g);
+    assert!(!ok, "pre-commit passed a bad dataset:\n{out}");
+    assert!(out.contains("revmine check (dataset gates)") && out.contains("Failed"), "{out}");
+    assert!(out.contains("broken: output: missing required field"), "{out}");
+    g.write("data/assistant_train.jsonl", &good());
+    g.ok(&["add", "."]);
+    let (ok, out) = try_repo(&g);
+    assert!(ok, "pre-commit failed a good dataset:\n{out}");
+    assert!(out.contains("Passed"), "{out}");
+}
