@@ -18,7 +18,7 @@ use rayon::prelude::*;
 use regex::Regex;
 use serde::Serialize;
 use similar::{ChangeTag, TextDiff};
-use xxhash_rust::xxh3::{xxh3_64, xxh3_128};
+use xxhash_rust::xxh3::xxh3_128;
 
 use crate::record::{Preference, RecordType};
 use crate::source::git::{
@@ -366,16 +366,15 @@ impl Context<'_> {
                 None => None,
             };
             for u in new_units.iter() {
-                let loose = loose_hash(&u.response);
                 let previous = base_units
                     .as_ref()
                     .and_then(|bu| bu.iter().find(|b| b.key == u.key));
-                let history = histories.entry(u.key.clone()).or_default();
                 let Some(prev) = previous else {
                     if base_units.is_some() {
                         out.skip("new_unit_or_changed_prompt");
                     }
-                    history.versions.push(loose);
+                    let history = histories.entry(u.key.clone()).or_default();
+                    history.versions.push(loose_hash(&u.response));
                     if self.opts.pairs == PairMode::Final {
                         earlier
                             .entry(u.key.clone())
@@ -387,6 +386,7 @@ impl Context<'_> {
                 if prev.response == u.response {
                     continue;
                 }
+                let loose = loose_hash(&u.response);
                 if loose_hash(&prev.response) == loose {
                     out.skip("whitespace_or_punctuation_edit");
                     continue;
@@ -403,6 +403,7 @@ impl Context<'_> {
                 }
                 // A revert to an earlier text abandons the versions in between:
                 // drop the pairs that preferred them, so none contradicts this one.
+                let history = histories.entry(u.key.clone()).or_default();
                 if let Some(i) = history.versions.iter().rposition(|&h| h == loose) {
                     let abandoned: Vec<u64> = history.versions[i + 1..].to_vec();
                     history.pairs.retain(|&(idx, chosen)| {
@@ -649,8 +650,19 @@ impl Context<'_> {
 /// Hash of the text with whitespace and punctuation removed: equal hashes mean
 /// an edit of whitespace, line endings or punctuation only.
 fn loose_hash(text: &str) -> u64 {
-    let kept: String = text.chars().filter(|c| c.is_alphanumeric()).collect();
-    xxh3_64(kept.as_bytes())
+    // Streamed through a small buffer: this runs for every changed unit.
+    let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+    let mut buf = [0u8; 256];
+    let mut len = 0;
+    for c in text.chars().filter(|c| c.is_alphanumeric()) {
+        if len + 4 > buf.len() {
+            hasher.update(&buf[..len]);
+            len = 0;
+        }
+        len += c.encode_utf8(&mut buf[len..]).len();
+    }
+    hasher.update(&buf[..len]);
+    hasher.digest()
 }
 
 fn rfc3339(c: &CommitInfo) -> Option<String> {
