@@ -76,7 +76,11 @@ pub fn build(config: &Config, args: &MineArgs) -> Result<MineOptions, Error> {
         max_file_bytes: m.max_file_bytes,
         units: UnitOptions {
             heading_level: m.heading_level,
-            generic_headings: m.generic_headings.clone(),
+            generic_headings: m
+                .generic_headings
+                .iter()
+                .map(|h| crate::unit::key_of(h))
+                .collect(),
             prompt_marker: Some(regex("mine.prompt_marker", &m.prompt_marker)?),
         },
         diff: args.diff,

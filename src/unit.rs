@@ -22,8 +22,9 @@ pub struct UnitOptions {
     /// Markdown ATX heading level that starts a section unit (default 2, i.e. `## `).
     /// Values outside 1..=6 are clamped, since Markdown has no other levels.
     pub heading_level: usize,
-    /// Headings that say little alone (case-insensitive exact match after trimming), e.g. "Summary",
-    /// "Motivation": their prompt gets the document title as context.
+    /// Headings that say little alone, e.g. "Summary", "Motivation", as keys
+    /// (`key_of`): their prompt gets the document title as context. Keys, so
+    /// they are normalised once per run rather than once per file version.
     pub generic_headings: Vec<String>,
     /// A line matching this regex starts a unit; the named group `prompt` (or group 1) is the prompt.
     pub prompt_marker: Option<Regex>,
@@ -33,10 +34,7 @@ impl Default for UnitOptions {
     fn default() -> Self {
         UnitOptions {
             heading_level: 2,
-            generic_headings: DEFAULT_GENERIC_HEADINGS
-                .iter()
-                .map(|h| (*h).to_string())
-                .collect(),
+            generic_headings: DEFAULT_GENERIC_HEADINGS.iter().map(|h| key_of(h)).collect(),
             // The pattern is a constant that a unit test compiles, so `ok()` never
             // drops it in practice; it just keeps a panic path out of library code.
             prompt_marker: Regex::new(DEFAULT_PROMPT_MARKER).ok(),
@@ -153,8 +151,7 @@ pub fn extract(text: &str, file_name: &str, opts: &UnitOptions) -> Result<Vec<Un
         }
     }
     let title = document_title(&lines, level, front_title, file_name);
-    let generic: HashSet<String> = opts.generic_headings.iter().map(|h| key_of(h)).collect();
-    let mut units = section_units(&lines, level, &title, &generic);
+    let mut units = section_units(&lines, level, &title, &opts.generic_headings);
     if units.is_empty() {
         return Err(NoUnits::NoPrompt);
     }
@@ -460,7 +457,12 @@ fn trim_block(lines: &[&str]) -> String {
 
 /// The marker's prompt: the `prompt` group, else group 1, else the whole match.
 fn marker_prompt(marker: &Regex, line: &str) -> Option<String> {
-    let caps = marker.captures(line.trim_end())?;
+    let line = line.trim_end();
+    // Most lines are not markers: the plain match is far cheaper than captures.
+    if !marker.is_match(line) {
+        return None;
+    }
+    let caps = marker.captures(line)?;
     let text = caps
         .name("prompt")
         .or_else(|| caps.get(1))
@@ -554,12 +556,7 @@ fn title_of_file(file_name: &str) -> String {
 
 /// Rule 3: each heading of exactly `level` starts a unit that runs to the
 /// next heading of level <= `level`; deeper headings stay in the body.
-fn section_units(
-    lines: &[Line<'_>],
-    level: usize,
-    title: &str,
-    generic: &HashSet<String>,
-) -> Vec<Unit> {
+fn section_units(lines: &[Line<'_>], level: usize, title: &str, generic: &[String]) -> Vec<Unit> {
     let mut units = Vec::new();
     let mut current: Option<(&str, Vec<&str>)> = None;
     let mut finish = |current: Option<(&str, Vec<&str>)>| {
