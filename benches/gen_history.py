@@ -13,11 +13,11 @@ one `git fast-import` stream into it, then checks out branch `main`:
     (wrapped at 72 columns) built from fixed word lists
   * every later commit edits 1-3 random files; each edit is one of
       - rewrite 1-2 sentences in one or two sections (fresh sentence, or 3-5
-        words replaced)                                        ~72%
-      - rewrite a whole section                                ~10%
-      - whitespace only (rewrap, trailing spaces, blank lines) ~12%
+        words replaced)                                        ~79%
+      - rewrite a whole section                                ~9%
+      - whitespace only (rewrap, trailing spaces, blank lines) ~11%
       - rename the file (moved under notes/archive/, content
-        unchanged or with one sentence rewritten)              ~6%
+        unchanged or edited as above)                          ~1.5%
   * about 2% of commit subjects start with "WIP" (revmine folds those into the
     next revision of the file)
   * 8 fixed authors; author and committer dates start at 2024-01-01T00:00:00Z
@@ -33,7 +33,6 @@ import os
 import random
 import subprocess
 import sys
-import textwrap
 import time
 
 NOUNS = """
@@ -150,12 +149,26 @@ class Gen:
         return {"title": title, "sections": [self.section(used) for _ in range(self.r.randint(3, 6))]}
 
 
+def wrap(text, width):
+    """Greedy word wrap (textwrap.wrap without its regex cost); words never split."""
+    lines, cur = [], ""
+    for w in text.split(" "):
+        if cur and len(cur) + 1 + len(w) > width:
+            lines.append(cur)
+            cur = w
+        else:
+            cur = f"{cur} {w}" if cur else w
+    if cur:
+        lines.append(cur)
+    return lines
+
+
 def render(doc):
     out = [f"# {doc['title']}\n"]
     for s in doc["sections"]:
         out.append("\n" * s["gap"])
         out.append(f"## {s['heading']}\n\n")
-        for line in textwrap.wrap(" ".join(s["sents"]), width=s["width"]):
+        for line in wrap(" ".join(s["sents"]), s["width"]):
             out.append(line + s["trail"] + "\n")
     return "".join(out).encode()
 
@@ -267,7 +280,7 @@ def main():
             for i in sorted(r.sample(range(len(paths)), r.randint(1, 3)), reverse=True):
                 p = paths[i]
                 doc = docs[p]
-                if r.random() < 0.06 and not p.startswith("notes/archive/"):
+                if r.random() < 0.015 and not p.startswith("notes/archive/"):
                     q = "notes/archive/" + p.rsplit("/", 1)[1]
                     if r.random() < 0.5:
                         edit(g, doc)

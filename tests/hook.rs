@@ -260,10 +260,19 @@ fn pre_commit() -> PathBuf {
     let venv = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("pre-commit-venv");
     let bin = venv.join("bin/pre-commit");
     if !bin.exists() {
-        let made = Command::new("python3").args(["-m", "venv"]).arg(&venv).status().expect("python3 -m venv");
+        let made = Command::new("python3")
+            .args(["-m", "venv"])
+            .arg(&venv)
+            .status()
+            .expect("python3 -m venv");
         assert!(made.success(), "cannot create a virtual environment");
         let pip = Command::new(venv.join("bin/pip"))
-            .args(["install", "--quiet", "--disable-pip-version-check", "pre-commit==4.7.0"])
+            .args([
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+                "pre-commit==4.7.0",
+            ])
             .status()
             .expect("pip");
         assert!(pip.success(), "cannot install pre-commit from PyPI");
@@ -283,15 +292,25 @@ fn the_pre_commit_framework_runs_the_manifest() {
             .env("PRE_COMMIT_HOME", home.path())
             .output()
             .expect("pre-commit runs");
-        let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
         (out.status.success(), text)
     };
     g.write("data/assistant_train.jsonl", &bad());
     g.ok(&["add", "."]);
     let (ok, out) = try_repo(&g);
     assert!(!ok, "pre-commit passed a bad dataset:\n{out}");
-    assert!(out.contains("revmine check (dataset gates)") && out.contains("Failed"), "{out}");
-    assert!(out.contains("broken: output: missing required field"), "{out}");
+    assert!(
+        out.contains("revmine check (dataset gates)") && out.contains("Failed"),
+        "{out}"
+    );
+    assert!(
+        out.contains("broken: output: missing required field"),
+        "{out}"
+    );
     g.write("data/assistant_train.jsonl", &good());
     g.ok(&["add", "."]);
     let (ok, out) = try_repo(&g);

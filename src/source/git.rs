@@ -381,6 +381,8 @@ fn identity(repo: &Repository, path: &Path) -> String {
         .find_remote("origin")
         .ok()
         .and_then(|r| r.url().ok().map(str::to_string))
+        // A clone of a local directory would put a machine's file paths in every record.
+        .filter(|url| !is_local_path(url))
     {
         return strip_credentials(&url);
     }
@@ -390,6 +392,13 @@ fn identity(repo: &Repository, path: &Path) -> String {
         .map(|n| n.to_string_lossy().trim_end_matches(".git").to_string())
         .filter(|n| !n.is_empty())
         .unwrap_or_else(|| "repo".into())
+}
+
+fn is_local_path(url: &str) -> bool {
+    url.starts_with('/')
+        || url.starts_with('.')
+        || url.starts_with('~')
+        || url.starts_with("file://")
 }
 
 /// Credentials in a remote URL must never reach a dataset.
