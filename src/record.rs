@@ -27,7 +27,7 @@ impl RecordType {
         RecordType::Trajectory,
     ];
 
-    pub fn as_str(self) -> &'static str {
+    pub const fn as_str(self) -> &'static str {
         match self {
             RecordType::Chat => "chat",
             RecordType::Qa => "qa",

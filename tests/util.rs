@@ -61,14 +61,17 @@ pub fn rec(id: &str, ty: &str, source: &str, text: &str) -> String {
     format!(r#"{{"id":"{id}","record_type":"{ty}","source":"{source}",{body}}}"#)
 }
 
-pub const TYPES: [&str; 6] = [
-    "chat",
-    "qa",
-    "preference",
-    "knowledge",
-    "memory",
-    "trajectory",
-];
+pub const TYPES: [&str; 6] = {
+    use revmine::record::RecordType as T;
+    [
+        T::Chat.as_str(),
+        T::Qa.as_str(),
+        T::Preference.as_str(),
+        T::Knowledge.as_str(),
+        T::Memory.as_str(),
+        T::Trajectory.as_str(),
+    ]
+};
 
 /// The plan's v8 profile: 18,000 synthetic records, 6 unique outputs per type.
 pub fn v8_profile() -> String {

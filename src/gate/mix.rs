@@ -72,19 +72,15 @@ pub(super) fn gate(train: &[&FileScan], config: &Mix) -> GateResult {
 mod tests {
     use super::super::tests::{rec, scan};
     use crate::config::{Config, Role};
+    use crate::record::RecordType;
 
     #[test]
     fn a_missing_type_fails_and_all_six_pass() {
         let config = Config::default().gates.mix;
-        let types = [
-            "chat",
-            "qa",
-            "preference",
-            "knowledge",
-            "memory",
-            "trajectory",
-        ];
-        let all: Vec<String> = types.iter().map(|t| rec(t, t, "real", "x")).collect();
+        let all: Vec<String> = RecordType::ALL
+            .iter()
+            .map(|t| rec(t.as_str(), t.as_str(), "real", "x"))
+            .collect();
         let s = scan("train.jsonl", Role::Train, &all);
         let r = super::gate(&[&s], &config);
         assert!(r.passed, "{r:?}");
