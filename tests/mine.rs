@@ -452,3 +452,42 @@ fn file_versions_over_the_size_cap_are_skipped() {
         "{stderr}"
     );
 }
+
+#[test]
+fn rev_path_author_and_diff_options() {
+    let mut r = Repo::new();
+    let note = |body: &str| format!("## How do I plan a week?\n{body}");
+    r.commit("v1", &[("a.md", &doc(V1)), ("notes/b.txt", &note(V1))]);
+    let v2 = r.commit("v2", &[("a.md", &doc(V2)), ("notes/b.txt", &note(V2))]);
+    r.commit_as("Ben Okafor <ben@example.org>", "v3", &[("a.md", &doc(V3))]);
+    // --rev stops the walk at v2; --path keeps only the .txt note
+    let (pairs, _) = r.mine(&["--rev", &v2, "--path", "notes/*.txt", "--diff"]);
+    assert_eq!(pairs.len(), 1, "{pairs:?}");
+    assert_eq!(pairs[0]["meta"]["path"], "notes/b.txt");
+    let diff = pairs[0]["meta"]["diff"].as_str().unwrap_or_default();
+    assert!(
+        diff.starts_with("--- rejected\n+++ chosen\n") && diff.contains("+Pick the smallest piece"),
+        "{diff}"
+    );
+    // --author keeps one author's revisions; the others fold like WIP
+    let (pairs, _) = r.mine(&["--author", "Ben"]);
+    assert_eq!(
+        pairs.len(),
+        0,
+        "Ben's revision folds onto Ana's folded ones, which have no base: {pairs:?}"
+    );
+    let (pairs, _) = r.mine(&["--author", "Ana"]);
+    assert_eq!(sides(&pairs).len(), 2, "{pairs:?}");
+    assert!(
+        pairs.iter().all(|p| p["meta"].get("diff").is_none()),
+        "no diff unless asked"
+    );
+    let (code, _, err) = run(r
+        .revmine()
+        .args(["mine", "repo", "--rev", "no-such-branch"]));
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("cannot resolve revision `no-such-branch`"),
+        "{err}"
+    );
+}
