@@ -184,6 +184,13 @@ mod tests {
     }
 
     #[test]
+    fn chat_input_is_turn_lines_ending_with_the_user() {
+        let input = chat_input(&[(Speaker::User, "I missed it."), (Speaker::Assistant, "Reset.")], " Two hours? ");
+        assert_eq!(input, "User: I missed it.\nAssistant: Reset.\nUser: Two hours?");
+        assert!(check_chat_input(&input, 4).is_ok());
+    }
+
+    #[test]
     fn bad_layouts_are_named() {
         assert!(
             check_chat_input("hello there", 4)
@@ -216,4 +223,32 @@ pub struct Preference<'a, M: Serialize> {
     pub chosen: &'a str,
     pub rejected: &'a str,
     pub meta: M,
+}
+
+/// A chat record as revmine writes it (transcripts, notes), fields in reading order.
+#[derive(Debug, Serialize)]
+pub struct Chat<'a, M: Serialize> {
+    pub id: &'a str,
+    pub record_type: RecordType,
+    pub source: &'static str,
+    pub input: &'a str,
+    pub output: &'a str,
+    pub meta: M,
+}
+
+/// The `input` of a chat record: prior turns as `User:`/`Assistant:` lines,
+/// then the user turn being answered, as the plan's example writes it.
+pub fn chat_input(prior: &[(Speaker, &str)], user: &str) -> String {
+    let mut out = String::new();
+    for (who, text) in prior.iter().copied().chain(std::iter::once((Speaker::User, user))) {
+        if !out.is_empty() {
+            out.push('\n');
+        }
+        out.push_str(match who {
+            Speaker::User => "User: ",
+            Speaker::Assistant => "Assistant: ",
+        });
+        out.push_str(text.trim());
+    }
+    out
 }
