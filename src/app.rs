@@ -594,3 +594,263 @@ fn render_mine(summaries: &[crate::mine::RepoSummary], pairs: usize, target: &st
     let _ = writeln!(s, "wrote {} to {target}", count(pairs, "pair"));
     s
 }
+
+/// Options of `revmine notes` beyond the config.
+#[derive(Debug, Clone, Default)]
+pub struct NotesArgs {
+    pub paths: Vec<PathBuf>,
+    pub output: Option<PathBuf>,
+    pub config: Option<PathBuf>,
+    pub cwd: PathBuf,
+    pub rev: Option<String>,
+    pub turns: Option<usize>,
+    pub json: bool,
+}
+
+/// `revmine notes`: planning and status notes (files, folders, or a repo at a
+/// revision) become one conversation per note, written atomically.
+pub fn notes(args: &NotesArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exit, Error> {
+    use crate::notes::{NotesOptions, NotesSummary};
+    let config = Config::load(args.config.as_deref(), &args.cwd)?;
+    let n = &config.notes;
+    let mut opts = NotesOptions {
+        turns: args.turns.unwrap_or(n.turns),
+        ..NotesOptions::default()
+    };
+    let mut rules = Vec::new();
+    for r in &n.rules {
+        rules.push(
+            NotesOptions::rule(&r.heading, &r.question).map_err(|e| Error::Usage {
+                flag: "notes.rules",
+                message: e.to_string(),
+            })?,
+        );
+    }
+    rules.append(&mut opts.rules);
+    opts.rules = rules;
+    let globs = {
+        let mut b = globset::GlobSetBuilder::new();
+        for g in &n.paths {
+            b.add(globset::Glob::new(g).map_err(|e| Error::Usage {
+                flag: "notes.paths",
+                message: e.to_string(),
+            })?);
+        }
+        b.build().map_err(|e| Error::Usage {
+            flag: "notes.paths",
+            message: e.to_string(),
+        })?
+    };
+    let keep =
+        |p: &str| globs.is_match(p) || Path::new(p).file_name().is_some_and(|f| globs.is_match(f));
+    let mut summary = NotesSummary::default();
+    let mut lines: Vec<String> = Vec::new();
+    let mut unreadable = 0u64;
+    for given in &args.paths {
+        let path = args.cwd.join(given);
+        let read_err = |source| Error::Read {
+            path: given.clone(),
+            source,
+        };
+        // (label, text) of each note this argument names.
+        let mut notes: Vec<(String, String)> = Vec::new();
+        if path.is_dir() && crate::source::git::is_repo(&path) {
+            for (file, text) in crate::source::git::files_at(
+                &path,
+                args.rev.as_deref(),
+                &keep,
+                config.mine.max_file_bytes,
+            )? {
+                match text {
+                    Ok(t) => notes.push((format!("{}/{file}", given.display()), t)),
+                    Err(_) => unreadable += 1,
+                }
+            }
+        } else if path.is_dir() {
+            let mut files: Vec<PathBuf> = ignore::WalkBuilder::new(&path)
+                .build()
+                .filter_map(Result::ok)
+                .filter(|e| e.file_type().is_some_and(|t| t.is_file()))
+                .map(|e| e.into_path())
+                .filter(|p| {
+                    p.strip_prefix(&path)
+                        .ok()
+                        .and_then(Path::to_str)
+                        .is_some_and(&keep)
+                })
+                .collect();
+            files.sort();
+            for f in files {
+                let label = given
+                    .join(f.strip_prefix(&path).unwrap_or(&f))
+                    .display()
+                    .to_string();
+                match std::fs::read(&f).map(String::from_utf8) {
+                    Ok(Ok(t)) => notes.push((label, t)),
+                    Ok(Err(_)) => unreadable += 1,
+                    Err(e) => {
+                        return Err(Error::Read {
+                            path: f.clone(),
+                            source: e,
+                        });
+                    }
+                }
+            }
+        } else {
+            let bytes = std::fs::read(&path).map_err(read_err)?;
+            let text = String::from_utf8(bytes).map_err(|_| Error::Usage {
+                flag: "PATH",
+                message: format!("`{}` is not UTF-8 text", given.display()),
+            })?;
+            notes.push((given.display().to_string(), text));
+        }
+        for (label, text) in notes {
+            lines.extend(crate::notes::convert(&text, &label, &opts, &mut summary));
+        }
+    }
+    if unreadable > 0 {
+        summary.skipped.insert("unreadable_file", unreadable);
+    }
+    let mut jsonl = String::new();
+    for l in &lines {
+        jsonl.push_str(l);
+        jsonl.push('\n');
+    }
+    let io = |e: std::io::Error| Error::Write {
+        path: "<stdout>".into(),
+        source: e,
+    };
+    match &args.output {
+        Some(p) => crate::write::atomic_write(&args.cwd.join(p), jsonl.as_bytes())?,
+        None => out.write_all(jsonl.as_bytes()).map_err(io)?,
+    }
+    let target = args
+        .output
+        .as_ref()
+        .map_or("standard output".to_string(), |p| p.display().to_string());
+    if args.json {
+        writeln!(out, "{}", json!({ "output": target, "summary": summary })).map_err(io)?;
+    } else {
+        let mut text = format!(
+            "{} read, {} sections, wrote {} to {target}\n",
+            count(summary.notes as usize, "note"),
+            summary.sections,
+            count(summary.records as usize, "record")
+        );
+        for (reason, n) in &summary.skipped {
+            text.push_str(&format!("  skipped {reason}: {n}\n"));
+        }
+        err.write_all(text.as_bytes()).ok();
+    }
+    Ok(Exit::Ok)
+}
+
+/// Options of `revmine ingest`.
+#[derive(Debug, Clone)]
+pub struct IngestArgs {
+    pub files: Vec<PathBuf>,
+    pub output: Option<PathBuf>,
+    pub cwd: PathBuf,
+    pub format: crate::ingest::Format,
+    pub turns: usize,
+    pub keep_going: bool,
+    pub json: bool,
+}
+
+/// `revmine ingest`: transcripts become chat records, streamed to the output;
+/// the output is replaced only when every file was read (or `--keep-going`).
+pub fn ingest(args: &IngestArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exit, Error> {
+    use crate::ingest::{IngestOptions, ingest_file};
+    let opts = IngestOptions {
+        format: args.format,
+        turns: args.turns,
+        keep_going: args.keep_going,
+    };
+    let io = |e: std::io::Error| Error::Write {
+        path: "<stdout>".into(),
+        source: e,
+    };
+    let mut file = match &args.output {
+        Some(p) => Some(crate::write::AtomicLines::create(&args.cwd.join(p))?),
+        None => None,
+    };
+    let mut summaries = Vec::new();
+    let mut failure: Option<Error> = None;
+    for given in &args.files {
+        let mut write_err = None;
+        let mut emit = |line: String| {
+            let written = match file.as_mut() {
+                Some(f) => f.line(&line),
+                None => writeln!(out, "{line}").map_err(io),
+            };
+            if let Err(e) = written {
+                write_err.get_or_insert(e);
+            }
+        };
+        match ingest_file(
+            &args.cwd.join(given),
+            &given.display().to_string(),
+            &opts,
+            &mut emit,
+        ) {
+            Ok(summary) => summaries.push(summary),
+            Err(e) => {
+                failure = Some(Error::Input {
+                    message: e.to_string(),
+                });
+                break;
+            }
+        }
+        if let Some(e) = write_err {
+            return Err(e);
+        }
+    }
+    if let Some(e) = failure {
+        // Nothing is written: the temp output is dropped with `file`.
+        return Err(e);
+    }
+    if let Some(f) = file {
+        f.commit()?;
+    }
+    let records: u64 = summaries.iter().map(|s| s.records).sum();
+    let faults: Vec<String> = summaries.iter().filter_map(|s| s.fault.clone()).collect();
+    let target = args
+        .output
+        .as_ref()
+        .map_or("standard output".to_string(), |p| p.display().to_string());
+    if args.json {
+        let report = json!({ "records": records, "output": target, "files": summaries });
+        writeln!(out, "{report}").map_err(io)?;
+    } else {
+        let mut text = String::new();
+        for s in &summaries {
+            text.push_str(&format!(
+                "{} ({}): {}, {}\n",
+                s.file,
+                s.format,
+                count(s.conversations as usize, "conversation"),
+                count(s.records as usize, "record")
+            ));
+            for (reason, n) in &s.skipped {
+                text.push_str(&format!("  skipped {reason}: {n}\n"));
+            }
+            if let Some(fault) = &s.fault {
+                text.push_str(&format!(
+                    "  broken input kept up to the fault ({} lost): {fault}\n",
+                    count(s.lost as usize, "conversation")
+                ));
+            }
+        }
+        text.push_str(&format!(
+            "wrote {} to {target}\n",
+            count(records as usize, "record")
+        ));
+        err.write_all(text.as_bytes()).ok();
+    }
+    // Kept going past broken input: the records are written, and the exit says the input was bad.
+    Ok(if faults.is_empty() {
+        Exit::Ok
+    } else {
+        Exit::Error
+    })
+}

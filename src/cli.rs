@@ -42,6 +42,59 @@ enum Command {
         units, pairs written and every skip reason. The output file is replaced atomically, and only\n\
         when every repo was mined.")]
     Mine(MineCliArgs),
+    /// Turn planning and status notes into user-assistant chat records, one conversation per note.
+    #[command(
+        after_help = "Examples:\n  revmine notes plans/q4.md -o chat.jsonl\n  revmine notes ~/notes -o chat.jsonl --turns 2\n  \
+        revmine notes ~/notes-repo --rev main -o chat.jsonl --json\n\n\
+        PATH is a file, a folder (its notes.paths files), or a git repository (its files at HEAD or --rev).\n\
+        Each section becomes a question phrased from its heading and an answer holding its content."
+    )]
+    Notes {
+        /// Note files, folders or git repositories.
+        #[arg(value_name = "PATH", required = true)]
+        paths: Vec<PathBuf>,
+        /// Write the records here (JSONL, replaced atomically); default standard output.
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// Read a repository's notes at this revision instead of HEAD.
+        #[arg(long, value_name = "REV")]
+        rev: Option<String>,
+        /// Prior turns in each record's input (1-3; default notes.turns).
+        #[arg(long, value_parser = clap::value_parser!(u8).range(1..=3))]
+        turns: Option<u8>,
+        /// Print the summary as JSON on stdout (needs --output).
+        #[arg(long, requires = "output")]
+        json: bool,
+    },
+    /// Turn real transcripts into chat records with 1-3 prior turns of history.
+    #[command(
+        after_help = "Examples:\n  revmine ingest chats/*.txt -o chat.jsonl\n  \
+        revmine ingest conversations.json --format chatgpt -o chat.jsonl\n  \
+        revmine ingest sharegpt.json --turns 2 --keep-going -o chat.jsonl --json\n\n\
+        Formats: text (User:/Assistant:, Human:/AI:, Q:/A: logs), markdown, sharegpt (JSON array or JSONL),\n\
+        openai (messages JSONL), chatgpt (the data export's conversations.json); auto reads the content.\n\
+        A broken file stops the run and nothing is written; with --keep-going the conversations before\n\
+        the fault are written, the loss is reported, and the exit code is 2."
+    )]
+    Ingest {
+        /// Transcript files.
+        #[arg(value_name = "FILE", required = true)]
+        files: Vec<PathBuf>,
+        /// Write the records here (JSONL, replaced atomically); default standard output.
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+        #[arg(long, default_value = "auto", value_parser = ["auto", "text", "markdown", "sharegpt", "openai", "chatgpt"])]
+        format: String,
+        /// Prior turns in each record's input (1-3).
+        #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u8).range(1..=3))]
+        turns: u8,
+        /// Keep the conversations read before a fault in a broken file, and go on.
+        #[arg(long)]
+        keep_going: bool,
+        /// Print the summary as JSON on stdout (needs --output).
+        #[arg(long, requires = "output")]
+        json: bool,
+    },
     /// Check schema and ids of JSONL datasets; list every problem as PATH:LINE: ID: FIELD: message.
     #[command(
         after_help = "Examples:\n  revmine validate assistant_dataset_eval.jsonl\n  \
@@ -287,6 +340,43 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<Exit> {
     let exit = match &cli.command {
         Command::Demo { dir } => revmine::demo::run(dir.as_deref(), &mut out, &mut err)?,
         Command::Mine(a) => app::mine(&mine_args(&cli, a)?, &mut out, &mut err)?,
+        Command::Notes {
+            paths,
+            output,
+            rev,
+            turns,
+            json,
+        } => {
+            let args = app::NotesArgs {
+                paths: paths.clone(),
+                output: output.clone(),
+                config: cli.config.clone(),
+                cwd: std::env::current_dir()?,
+                rev: rev.clone(),
+                turns: turns.map(usize::from),
+                json: *json,
+            };
+            app::notes(&args, &mut out, &mut err)?
+        }
+        Command::Ingest {
+            files,
+            output,
+            format,
+            turns,
+            keep_going,
+            json,
+        } => {
+            let args = app::IngestArgs {
+                files: files.clone(),
+                output: output.clone(),
+                cwd: std::env::current_dir()?,
+                format: format.parse().map_err(anyhow::Error::msg)?,
+                turns: usize::from(*turns),
+                keep_going: *keep_going,
+                json: *json,
+            };
+            app::ingest(&args, &mut out, &mut err)?
+        }
         Command::Validate(a) => app::validate(&cli.dataset_options(a)?, &mut out, &mut err)?,
         Command::Check(a) => app::check(&cli.dataset_options(a)?, &mut out, &mut err)?,
         Command::Stats(a) => app::stats(&cli.dataset_options(a)?, &mut out, &mut err)?,

@@ -26,6 +26,7 @@ pub struct Config {
     pub gates: Gates,
     pub report: Report,
     pub mine: Mine,
+    pub notes: Notes,
     /// Where the user's file was found; relative paths in it resolve from its directory.
     #[serde(skip)]
     pub origin: Option<PathBuf>,
@@ -115,6 +116,21 @@ pub struct MineFilters {
     pub min_similarity: f64,
     pub max_similarity: f64,
     pub max_response_chars: usize,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Notes {
+    pub paths: Vec<String>,
+    pub turns: usize,
+    pub rules: Vec<NoteRule>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NoteRule {
+    pub heading: String,
+    pub question: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -227,6 +243,16 @@ impl Config {
             regex::Regex::new(pattern).map_err(|e| format!("{key}: {e}"))?;
         }
         build_globs(&m.paths).map_err(|e| format!("mine.paths: {e}"))?;
+        build_globs(&self.notes.paths).map_err(|e| format!("notes.paths: {e}"))?;
+        if !(1..=3).contains(&self.notes.turns) {
+            return Err(format!(
+                "notes.turns must be 1 to 3, got {}",
+                self.notes.turns
+            ));
+        }
+        for rule in &self.notes.rules {
+            regex::Regex::new(&rule.heading).map_err(|e| format!("notes.rules: {e}"))?;
+        }
         if self.schema.max_turns == 0 {
             return Err("schema.max_turns must be at least 1".into());
         }

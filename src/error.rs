@@ -23,6 +23,8 @@ pub enum Error {
     Config { path: PathBuf, message: String },
     #[error("schema `{}`: {message}", path.display())]
     Schema { path: PathBuf, message: String },
+    #[error("{message}")]
+    Input { message: String },
     #[error("hook for `{}`: {message}", repo.display())]
     Hook { repo: PathBuf, message: String },
     #[error("sample history: {message}")]

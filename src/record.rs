@@ -185,8 +185,17 @@ mod tests {
 
     #[test]
     fn chat_input_is_turn_lines_ending_with_the_user() {
-        let input = chat_input(&[(Speaker::User, "I missed it."), (Speaker::Assistant, "Reset.")], " Two hours? ");
-        assert_eq!(input, "User: I missed it.\nAssistant: Reset.\nUser: Two hours?");
+        let input = chat_input(
+            &[
+                (Speaker::User, "I missed it."),
+                (Speaker::Assistant, "Reset."),
+            ],
+            " Two hours? ",
+        );
+        assert_eq!(
+            input,
+            "User: I missed it.\nAssistant: Reset.\nUser: Two hours?"
+        );
         assert!(check_chat_input(&input, 4).is_ok());
     }
 
@@ -240,7 +249,11 @@ pub struct Chat<'a, M: Serialize> {
 /// then the user turn being answered, as the plan's example writes it.
 pub fn chat_input(prior: &[(Speaker, &str)], user: &str) -> String {
     let mut out = String::new();
-    for (who, text) in prior.iter().copied().chain(std::iter::once((Speaker::User, user))) {
+    for (who, text) in prior
+        .iter()
+        .copied()
+        .chain(std::iter::once((Speaker::User, user)))
+    {
         if !out.is_empty() {
             out.push('\n');
         }

@@ -5,6 +5,7 @@
 mod util;
 
 mod check;
+mod convert;
 mod hook;
 mod mine;
 mod stats_init_demo;

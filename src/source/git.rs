@@ -502,3 +502,56 @@ pub fn work_tree(dir: &Path) -> Result<PathBuf, GitError> {
     })?;
     Ok(repo.workdir().unwrap_or_else(|| repo.path()).to_path_buf())
 }
+
+/// Whether `dir` is the top of a git repository (not merely inside one).
+pub fn is_repo(dir: &Path) -> bool {
+    Repository::open(dir).is_ok()
+}
+
+/// A file at a revision: its path and its text, or why it is not text.
+pub type FileAt = (String, Result<String, Unreadable>);
+
+/// The text files at `rev` (default HEAD) whose path `keep` accepts, in path
+/// order; each is its text or why it could not be read as text.
+pub fn files_at(
+    dir: &Path,
+    rev: Option<&str>,
+    keep: &dyn Fn(&str) -> bool,
+    max_bytes: u64,
+) -> Result<Vec<FileAt>, GitError> {
+    let repo = Repository::open(dir).map_err(|source| GitError::NotARepo {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    let rev_name = rev.unwrap_or("HEAD");
+    let tree = repo
+        .revparse_single(rev_name)
+        .and_then(|o| o.peel_to_tree())
+        .map_err(|source| GitError::Rev {
+            path: dir.to_path_buf(),
+            rev: rev_name.to_string(),
+            source,
+        })?;
+    let mut paths = Vec::new();
+    tree.walk(git2::TreeWalkMode::PreOrder, |root, entry| {
+        // 0o100644 and 0o100755: regular files, not links (0o120000) or gitlinks
+        if entry.kind() == Some(ObjectType::Blob) && entry.filemode() & 0o170000 == 0o100000 {
+            let path = format!("{root}{}", entry.name().unwrap_or_default());
+            if keep(&path) {
+                paths.push((path, ObjId::from_oid(entry.id())));
+            }
+        }
+        git2::TreeWalkResult::Ok
+    })
+    .map_err(|source| GitError::Walk {
+        path: dir.to_path_buf(),
+        commit: rev_name.to_string(),
+        source,
+    })?;
+    drop(tree);
+    let reader = BlobReader { repo, max_bytes };
+    Ok(paths
+        .into_iter()
+        .map(|(path, id)| (path, reader.text(id)))
+        .collect())
+}

@@ -1,0 +1,158 @@
+//! `revmine notes` and `revmine ingest` through the real binary.
+
+use crate::util::{Dir, Repo, run};
+
+fn records(text: &str) -> Vec<serde_json::Value> {
+    text.lines()
+        .map(|l| serde_json::from_str(l).expect("JSONL"))
+        .collect()
+}
+
+const PLAN: &str = "# Conversational Refinement Plan v1\n\n## Current State (Measured)\n\n\
+Train dataset (`assistant_dataset_train.v8.jsonl`):\n- 18,000 records total\n- chat: 6,000\n\n\
+## Next Deliverable\n\n- `assistant_dataset_train.v8.jsonl` with real-conversation infusion\n\n## Links\n\n[spec](https://example.org)\n";
+
+#[test]
+fn notes_become_one_conversation_per_note_and_pass_the_gates() {
+    let d = Dir::new();
+    d.write("plans/plan.md", PLAN);
+    let (code, _, err) =
+        run(d
+            .revmine()
+            .args(["notes", "plans", "-o", "chat.jsonl", "--turns", "2"]));
+    assert_eq!(code, 0, "{err}");
+    let recs = records(&d.read("chat.jsonl"));
+    assert_eq!(recs.len(), 2, "the link-only section is skipped: {recs:?}");
+    assert_eq!(
+        recs[0]["input"],
+        "User: What is the current state of Conversational Refinement Plan v1?"
+    );
+    assert!(
+        recs[0]["output"]
+            .as_str()
+            .is_some_and(|o| o.contains("- 18,000 records total")),
+        "{}",
+        recs[0]
+    );
+    let second = recs[1]["input"].as_str().unwrap_or_default();
+    assert!(
+        second.starts_with("User: What is the current state")
+            && second
+                .ends_with("User: What are the next steps for Conversational Refinement Plan v1?"),
+        "{second}"
+    );
+    assert!(err.contains("skipped link_only_section: 1"), "{err}");
+    let (code, out, _) = run(d.revmine().args(["check", "chat.jsonl"]));
+    assert_eq!(code, 0, "{out}");
+}
+
+#[test]
+fn notes_read_a_repository_at_a_revision() {
+    let mut r = Repo::new();
+    let first = r.commit("plan", &[("plan.md", PLAN)]);
+    r.commit(
+        "rename the deliverable",
+        &[("plan.md", &PLAN.replace("## Next Deliverable", "## Status"))],
+    );
+    let (code, out, err) = run(r
+        .revmine()
+        .args(["notes", "repo", "--rev", &first, "-o", "n.jsonl", "--json"]));
+    assert_eq!(code, 0, "{err}");
+    let summary: serde_json::Value = serde_json::from_str(&out).expect("summary");
+    assert_eq!(summary["summary"]["records"], 2);
+    let recs = records(&std::fs::read_to_string(r.dir.path().join("n.jsonl")).expect("output"));
+    assert_eq!(recs[1]["meta"]["section"], "Next Deliverable");
+    assert_eq!(recs[1]["meta"]["file"], "repo/plan.md");
+}
+
+const LOG: &str = "User: I missed yesterday's deadline.\nAssistant: Let's reset with essentials.\n\
+User: I only have 2 hours now, what first?\nAssistant: Start with the highest-impact slice,\nthen send a revised ETA.\n";
+
+#[test]
+fn ingest_writes_records_with_prior_turns_and_stable_ids() {
+    let d = Dir::new();
+    d.write("chats/log.txt", LOG);
+    d.write(
+        "chats/openai.jsonl",
+        "{\"messages\":[{\"role\":\"system\",\"content\":\"Be brief.\"},{\"role\":\"user\",\"content\":\"Plan my day\"},{\"role\":\"assistant\",\"content\":[{\"type\":\"text\",\"text\":\"Three blocks: deep work, meetings, admin.\"}]}]}\n",
+    );
+    let (code, _, err) = run(d.revmine().args([
+        "ingest",
+        "chats/log.txt",
+        "chats/openai.jsonl",
+        "-o",
+        "chat.jsonl",
+        "--turns",
+        "1",
+    ]));
+    assert_eq!(code, 0, "{err}");
+    let first = d.read("chat.jsonl");
+    let recs = records(&first);
+    assert_eq!(recs.len(), 3);
+    assert_eq!(
+        recs[1]["input"],
+        "Assistant: Let's reset with essentials.\nUser: I only have 2 hours now, what first?"
+    );
+    assert_eq!(
+        recs[1]["output"],
+        "Start with the highest-impact slice,\nthen send a revised ETA."
+    );
+    assert_eq!(recs[2]["meta"]["system"], "Be brief.");
+    assert_eq!(recs[2]["meta"]["format"], "openai");
+    run(d.revmine().args([
+        "ingest",
+        "chats/log.txt",
+        "chats/openai.jsonl",
+        "-o",
+        "chat.jsonl",
+        "--turns",
+        "1",
+    ]));
+    assert_eq!(
+        d.read("chat.jsonl"),
+        first,
+        "a second run gives the same records and ids"
+    );
+    let (code, out, _) = run(d.revmine().args(["check", "chat.jsonl"]));
+    assert_eq!(code, 0, "{out}");
+}
+
+#[test]
+fn a_broken_transcript_writes_nothing_unless_told_to_keep_going() {
+    let d = Dir::new();
+    d.write("log.txt", LOG);
+    d.write(
+        "share.json",
+        "[{\"id\":\"a\",\"conversations\":[{\"from\":\"human\",\"value\":\"hi\"},{\"from\":\"gpt\",\"value\":\"Hello there.\"}]},\n {\"id\":\"b\",\"conversations\":[{\"from\":\"human\",\"val",
+    );
+    d.write("chat.jsonl", "previous output\n");
+    let (code, _, err) =
+        run(d
+            .revmine()
+            .args(["ingest", "log.txt", "share.json", "-o", "chat.jsonl"]));
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("share.json: line 2"),
+        "the error names the file and where it broke: {err}"
+    );
+    assert_eq!(
+        d.read("chat.jsonl"),
+        "previous output\n",
+        "a failed run keeps the earlier output"
+    );
+    let (code, _, err) = run(d.revmine().args([
+        "ingest",
+        "log.txt",
+        "share.json",
+        "-o",
+        "chat.jsonl",
+        "--keep-going",
+    ]));
+    assert_eq!(code, 2, "the input was broken, and the exit says so");
+    assert!(err.contains("1 conversation lost"), "{err}");
+    assert_eq!(
+        records(&d.read("chat.jsonl")).len(),
+        3,
+        "both log records and the complete ShareGPT one"
+    );
+}
