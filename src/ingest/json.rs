@@ -3,12 +3,10 @@
 //! stays flat on exports of hundreds of megabytes.
 
 use std::collections::HashMap;
-use std::fmt;
 use std::io::{BufRead, Read};
-use std::marker::PhantomData;
 
 use serde::Deserialize;
-use serde::de::{DeserializeOwned, Deserializer as _, SeqAccess, Visitor};
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use super::{Body, Conv, IngestError, Role, Sink};
@@ -28,45 +26,260 @@ fn json_error(label: &str, line: Option<u64>, e: &serde_json::Error) -> IngestEr
     }
 }
 
-/// Pulls one element at a time out of the outer array and hands it on at
-/// once, instead of collecting a `Vec` the size of the file.
-struct Each<'s, 'a, T> {
-    sink: &'s mut Sink<'a>,
-    handle: fn(&mut Sink<'a>, T),
-    _t: PhantomData<T>,
-}
-
-impl<'de, T: DeserializeOwned> Visitor<'de> for Each<'_, '_, T> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a JSON array of conversations")
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        while let Some(item) = seq.next_element::<T>()? {
-            (self.handle)(self.sink, item);
-        }
-        Ok(())
-    }
-}
-
-pub(super) fn array<'a, T: DeserializeOwned>(
-    reader: impl Read,
-    sink: &mut Sink<'a>,
-    handle: fn(&mut Sink<'a>, T),
+/// Streams the outer array: a small scanner finds where each element ends
+/// (depth, strings and escapes only), and the element's bytes are parsed with
+/// `serde_json::from_slice`, which is several times faster than pulling
+/// through a reader. Only the current 1 MiB window and the element in hand
+/// are in memory, whatever the file's size. Elements of a window are parsed
+/// in parallel and handed on in order.
+pub(super) fn array<T: DeserializeOwned + Send>(
+    mut reader: impl Read,
+    sink: &mut Sink<'_>,
+    handle: for<'s> fn(&mut Sink<'s>, T),
 ) -> Result<(), IngestError> {
-    let mut de = serde_json::Deserializer::from_reader(reader);
+    use rayon::prelude::*;
+    const WINDOW: usize = 1 << 20;
     let label = sink.label;
-    let each = Each {
-        sink,
-        handle,
-        _t: PhantomData,
+    let read_err = |line: u64, source| IngestError::Read {
+        file: label.to_string(),
+        line,
+        source,
     };
-    (&mut de)
-        .deserialize_seq(each)
-        .and_then(|()| de.end())
-        .map_err(|e| json_error(label, None, &e))
+    let mut buf: Vec<u8> = Vec::with_capacity(WINDOW * 2);
+    // File line at buf[0], for error positions.
+    let mut base_line: u64 = 1;
+    let mut scan = Scan::default();
+    let mut eof = false;
+    let mut elements_seen: u64 = 0;
+    loop {
+        if !eof {
+            let start = buf.len();
+            buf.resize(start + WINDOW, 0);
+            let n = loop {
+                match reader.read(&mut buf[start..]) {
+                    Ok(n) => break n,
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                    Err(e) => return Err(read_err(base_line, e)),
+                }
+            };
+            buf.truncate(start + n);
+            eof = n == 0;
+        }
+        let elements = scan.elements(&buf).map_err(|(at, what)| {
+            let line =
+                base_line + memchr::memchr_iter(b'\n', &buf[..at.min(buf.len())]).count() as u64;
+            IngestError::Json {
+                file: label.to_string(),
+                line,
+                column: 0,
+                what: what.to_string(),
+            }
+        })?;
+        // Each element is parsed and turned into record lines on its own (in
+        // parallel), then emitted in file order; an element with no id is
+        // numbered by its position in the array.
+        let (label, turns, format) = (sink.label, sink.turns, sink.summary.format);
+        let first_index = elements_seen;
+        elements_seen += elements.len() as u64;
+        let done: Vec<Result<Converted, serde_json::Error>> = elements
+            .par_iter()
+            .enumerate()
+            .map(|(k, &(from, to))| {
+                let item: T = serde_json::from_slice(&buf[from..to])?;
+                let mut lines = Vec::new();
+                let mut push = |line: String| lines.push(line);
+                let mut local = Sink {
+                    label,
+                    turns,
+                    emit: &mut push,
+                    summary: super::IngestSummary {
+                        format,
+                        conversations: first_index + k as u64,
+                        ..super::IngestSummary::default()
+                    },
+                };
+                handle(&mut local, item);
+                let summary = local.summary;
+                Ok(Converted {
+                    lines,
+                    summary,
+                    position: first_index + k as u64,
+                })
+            })
+            .collect();
+        for (&(from, _), item) in elements.iter().zip(done) {
+            match item {
+                Ok(c) => {
+                    let s = &mut sink.summary;
+                    s.conversations += c.summary.conversations - c.position;
+                    s.records += c.summary.records;
+                    for (why, n) in c.summary.skipped {
+                        *s.skipped.entry(why).or_insert(0) += n;
+                    }
+                    for line in c.lines {
+                        (sink.emit)(line);
+                    }
+                }
+                Err(e) => {
+                    let line = base_line
+                        + memchr::memchr_iter(b'\n', &buf[..from]).count() as u64
+                        + e.line() as u64
+                        - 1;
+                    let text = e.to_string();
+                    let suffix = format!(" at line {} column {}", e.line(), e.column());
+                    let what = text.strip_suffix(&suffix).unwrap_or(&text).to_string();
+                    return Err(IngestError::Json {
+                        file: label.to_string(),
+                        line,
+                        column: e.column() as u64,
+                        what,
+                    });
+                }
+            }
+        }
+        if scan.done {
+            // Anything but whitespace after the array means the file is not what it claims.
+            let mut rest = buf.split_off(scan.pos.min(buf.len()));
+            loop {
+                if let Some(at) = rest.iter().position(|b| !b.is_ascii_whitespace()) {
+                    let line = base_line
+                        + memchr::memchr_iter(b'\n', &buf).count() as u64
+                        + memchr::memchr_iter(b'\n', &rest[..at]).count() as u64;
+                    let what = "trailing characters after the array".to_string();
+                    return Err(IngestError::Json {
+                        file: label.to_string(),
+                        line,
+                        column: 0,
+                        what,
+                    });
+                }
+                rest.clear();
+                rest.resize(WINDOW, 0);
+                let n = reader.read(&mut rest).map_err(|e| read_err(base_line, e))?;
+                if n == 0 {
+                    return Ok(());
+                }
+                rest.truncate(n);
+            }
+        }
+        if eof {
+            let line = base_line + memchr::memchr_iter(b'\n', &buf).count() as u64;
+            let what = if scan.started {
+                "EOF while parsing a list (the array is cut short)"
+            } else {
+                "expected `[`: not a JSON array"
+            };
+            return Err(IngestError::Json {
+                file: label.to_string(),
+                line,
+                column: 0,
+                what: what.into(),
+            });
+        }
+        // Keep only the unfinished element for the next window.
+        let keep_from = scan.element_start.unwrap_or(scan.pos).min(buf.len());
+        base_line += memchr::memchr_iter(b'\n', &buf[..keep_from]).count() as u64;
+        buf.drain(..keep_from);
+        scan.shift(keep_from);
+    }
+}
+
+/// One element's records and counts, made on a worker thread.
+struct Converted {
+    lines: Vec<String>,
+    summary: super::IngestSummary,
+    /// Elements before this one in the array.
+    position: u64,
+}
+
+/// Where the scanner is in the outer array, kept across windows.
+#[derive(Default)]
+struct Scan {
+    /// Next byte to look at.
+    pos: usize,
+    started: bool,
+    done: bool,
+    /// Start of the element being read, if one has begun.
+    element_start: Option<usize>,
+    depth: usize,
+    in_string: bool,
+    escaped: bool,
+}
+
+impl Scan {
+    fn shift(&mut self, by: usize) {
+        self.pos -= by;
+        if let Some(s) = self.element_start.as_mut() {
+            *s -= by;
+        }
+    }
+
+    /// The (start, end) of every element completed in `buf`, in order.
+    fn elements(&mut self, buf: &[u8]) -> Result<Vec<(usize, usize)>, (usize, &'static str)> {
+        let mut out = Vec::new();
+        while self.pos < buf.len() && !self.done {
+            let b = buf[self.pos];
+            if !self.started {
+                match b {
+                    b' ' | b'\t' | b'\r' | b'\n' => {}
+                    // a UTF-8 byte-order mark before the array
+                    0xEF | 0xBB | 0xBF if self.pos < 3 => {}
+                    b'[' => self.started = true,
+                    _ => return Err((self.pos, "expected `[`: not a JSON array")),
+                }
+                self.pos += 1;
+                continue;
+            }
+            if self.in_string {
+                if self.escaped {
+                    self.escaped = false;
+                    self.pos += 1;
+                    continue;
+                }
+                // Most bytes are inside strings: jump to the next quote or backslash.
+                match memchr::memchr2(b'"', b'\\', &buf[self.pos..]) {
+                    None => self.pos = buf.len(),
+                    Some(at) => {
+                        self.pos += at;
+                        if buf[self.pos] == b'\\' {
+                            self.escaped = true;
+                        } else {
+                            self.in_string = false;
+                        }
+                        self.pos += 1;
+                    }
+                }
+                continue;
+            }
+            match b {
+                b'"' => {
+                    self.in_string = true;
+                    self.element_start.get_or_insert(self.pos);
+                }
+                b'{' | b'[' => {
+                    self.depth += 1;
+                    self.element_start.get_or_insert(self.pos);
+                }
+                b'}' | b']' if self.depth > 0 => self.depth -= 1,
+                b',' | b']' if self.depth == 0 => {
+                    match self.element_start.take() {
+                        Some(start) => out.push((start, self.pos)),
+                        None if b == b',' => return Err((self.pos, "expected a value before `,`")),
+                        None => {}
+                    }
+                    if b == b']' {
+                        self.done = true;
+                    }
+                }
+                b' ' | b'\t' | b'\r' | b'\n' => {}
+                _ => {
+                    self.element_start.get_or_insert(self.pos);
+                }
+            }
+            self.pos += 1;
+        }
+        Ok(out)
+    }
 }
 
 /// JSONL: one conversation per line. A bad line is a fault; with
