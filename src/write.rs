@@ -21,9 +21,18 @@ pub fn atomic_write(path: &Path, bytes: &[u8]) -> Result<(), Error> {
         .tempfile_in(dir)
         .map_err(write_err)?;
     tmp.write_all(bytes).map_err(write_err)?;
+    keep_permissions(tmp.as_file(), path).map_err(write_err)?;
     tmp.as_file().sync_all().map_err(write_err)?;
     tmp.persist(path).map_err(|e| write_err(e.error))?;
     Ok(())
+}
+
+/// A temp file is created private (0600); the output it becomes should have
+/// the mode the file it replaces had, or an ordinary file's 0644.
+fn keep_permissions(tmp: &std::fs::File, target: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(target).map_or(0o644, |m| m.permissions().mode() & 0o7777);
+    tmp.set_permissions(std::fs::Permissions::from_mode(mode))
 }
 
 /// A JSONL output written as it is produced, into a temp file beside the
@@ -70,6 +79,7 @@ impl AtomicLines {
             source,
         };
         let tmp = self.file.into_inner().map_err(|e| err(e.into_error()))?;
+        keep_permissions(tmp.as_file(), &path).map_err(err)?;
         tmp.as_file().sync_all().map_err(err)?;
         tmp.persist(&path).map_err(|e| err(e.error))?;
         Ok(())
@@ -87,6 +97,8 @@ mod tests {
         atomic_write(&p, b"one\n").unwrap();
         atomic_write(&p, b"two\n").unwrap();
         assert_eq!(std::fs::read(&p).unwrap(), b"two\n");
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&p).unwrap().permissions().mode() & 0o777, 0o644);
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
     }
 
