@@ -98,7 +98,10 @@ mod tests {
         atomic_write(&p, b"two\n").unwrap();
         assert_eq!(std::fs::read(&p).unwrap(), b"two\n");
         use std::os::unix::fs::PermissionsExt;
-        assert_eq!(std::fs::metadata(&p).unwrap().permissions().mode() & 0o777, 0o644);
+        assert_eq!(
+            std::fs::metadata(&p).unwrap().permissions().mode() & 0o777,
+            0o644
+        );
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
     }
 

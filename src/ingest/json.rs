@@ -51,6 +51,7 @@ pub(super) fn array<T: DeserializeOwned + Send>(
     let mut scan = Scan::default();
     let mut eof = false;
     let mut elements_seen: u64 = 0;
+    let mut pending: Vec<Result<Converted, IngestError>> = Vec::new();
     loop {
         if !eof {
             let start = buf.len();
@@ -65,77 +66,84 @@ pub(super) fn array<T: DeserializeOwned + Send>(
             buf.truncate(start + n);
             eof = n == 0;
         }
-        let elements = scan.elements(&buf).map_err(|(at, what)| {
-            let line =
-                base_line + memchr::memchr_iter(b'\n', &buf[..at.min(buf.len())]).count() as u64;
-            IngestError::Json {
-                file: label.to_string(),
-                line,
-                column: 0,
-                what: what.to_string(),
+        let elements = match scan.elements(&buf) {
+            Ok(elements) => elements,
+            Err((at, what)) => {
+                // What came before the fault is kept.
+                emit_all(sink, std::mem::take(&mut pending))?;
+                let line = base_line
+                    + memchr::memchr_iter(b'\n', &buf[..at.min(buf.len())]).count() as u64;
+                return Err(IngestError::Json {
+                    file: label.to_string(),
+                    line,
+                    column: 0,
+                    what: what.to_string(),
+                });
             }
-        })?;
+        };
         // Each element is parsed and turned into record lines on its own (in
-        // parallel), then emitted in file order; an element with no id is
-        // numbered by its position in the array.
+        // parallel, on a helper thread), while this thread writes out the
+        // previous window's lines; lines go out in file order. An element with
+        // no id is numbered by its position in the array.
         let (label, turns, format) = (sink.label, sink.turns, sink.summary.format);
         let first_index = elements_seen;
         elements_seen += elements.len() as u64;
-        let done: Vec<Result<Converted, serde_json::Error>> = elements
-            .par_iter()
-            .enumerate()
-            .map(|(k, &(from, to))| {
-                let item: T = serde_json::from_slice(&buf[from..to])?;
-                let mut lines = Vec::new();
-                let mut push = |line: String| lines.push(line);
-                let mut local = Sink {
-                    label,
-                    turns,
-                    emit: &mut push,
-                    summary: super::IngestSummary {
-                        format,
-                        conversations: first_index + k as u64,
-                        ..super::IngestSummary::default()
-                    },
-                };
-                handle(&mut local, item);
-                let summary = local.summary;
-                Ok(Converted {
-                    lines,
-                    summary,
-                    position: first_index + k as u64,
+        let window = &buf;
+        let convert = || -> Vec<Result<Converted, IngestError>> {
+            elements
+                .par_iter()
+                .enumerate()
+                .map(|(k, &(from, to))| {
+                    let item: T = serde_json::from_slice(&window[from..to]).map_err(|e| {
+                        let line = base_line
+                            + memchr::memchr_iter(b'\n', &window[..from]).count() as u64
+                            + e.line() as u64
+                            - 1;
+                        let text = e.to_string();
+                        let suffix = format!(" at line {} column {}", e.line(), e.column());
+                        let what = text.strip_suffix(&suffix).unwrap_or(&text).to_string();
+                        IngestError::Json {
+                            file: label.to_string(),
+                            line,
+                            column: e.column() as u64,
+                            what,
+                        }
+                    })?;
+                    let mut lines = Vec::new();
+                    let mut push = |line: String| lines.push(line);
+                    let mut local = Sink {
+                        label,
+                        turns,
+                        emit: &mut push,
+                        summary: super::IngestSummary {
+                            format,
+                            conversations: first_index + k as u64,
+                            ..super::IngestSummary::default()
+                        },
+                    };
+                    handle(&mut local, item);
+                    let summary = local.summary;
+                    Ok(Converted {
+                        lines,
+                        summary,
+                        position: first_index + k as u64,
+                    })
                 })
-            })
-            .collect();
-        for (&(from, _), item) in elements.iter().zip(done) {
-            match item {
-                Ok(c) => {
-                    let s = &mut sink.summary;
-                    s.conversations += c.summary.conversations - c.position;
-                    s.records += c.summary.records;
-                    for (why, n) in c.summary.skipped {
-                        *s.skipped.entry(why).or_insert(0) += n;
-                    }
-                    for line in c.lines {
-                        (sink.emit)(line);
-                    }
-                }
-                Err(e) => {
-                    let line = base_line
-                        + memchr::memchr_iter(b'\n', &buf[..from]).count() as u64
-                        + e.line() as u64
-                        - 1;
-                    let text = e.to_string();
-                    let suffix = format!(" at line {} column {}", e.line(), e.column());
-                    let what = text.strip_suffix(&suffix).unwrap_or(&text).to_string();
-                    return Err(IngestError::Json {
-                        file: label.to_string(),
-                        line,
-                        column: e.column() as u64,
-                        what,
-                    });
-                }
-            }
+                .collect()
+        };
+        let previous = std::mem::take(&mut pending);
+        let (emitted, current) = std::thread::scope(|ts| {
+            let worker = ts.spawn(convert);
+            let emitted = emit_all(sink, previous);
+            (emitted, worker.join())
+        });
+        emitted?;
+        pending = match current {
+            Ok(converted) => converted,
+            Err(panic) => std::panic::resume_unwind(panic),
+        };
+        if scan.done || eof {
+            emit_all(sink, std::mem::take(&mut pending))?;
         }
         if scan.done {
             // Anything but whitespace after the array means the file is not what it claims.
@@ -182,6 +190,27 @@ pub(super) fn array<T: DeserializeOwned + Send>(
         buf.drain(..keep_from);
         scan.shift(keep_from);
     }
+}
+
+/// Writes converted elements out in order and adds up their counts; the
+/// first broken element ends the array.
+fn emit_all(
+    sink: &mut Sink<'_>,
+    converted: Vec<Result<Converted, IngestError>>,
+) -> Result<(), IngestError> {
+    for item in converted {
+        let c = item?;
+        let s = &mut sink.summary;
+        s.conversations += c.summary.conversations - c.position;
+        s.records += c.summary.records;
+        for (why, n) in c.summary.skipped {
+            *s.skipped.entry(why).or_insert(0) += n;
+        }
+        for line in c.lines {
+            (sink.emit)(line);
+        }
+    }
+    Ok(())
 }
 
 /// One element's records and counts, made on a worker thread.
