@@ -34,6 +34,7 @@ pub mod fast;
 pub mod gate;
 pub mod hook;
 pub mod ingest;
+pub mod markdown;
 pub mod mine;
 pub mod mine_options;
 pub mod notes;

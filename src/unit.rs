@@ -13,6 +13,8 @@
 use std::collections::{HashMap, HashSet};
 
 use regex::Regex;
+
+use crate::markdown::{Line, classify, split_front_matter, title_of_file};
 use yaml_rust2::yaml::Hash;
 use yaml_rust2::{Yaml, YamlLoader};
 
@@ -189,16 +191,6 @@ const ANSWER_LABELS: &[&str] = &[
     "A:",
 ];
 
-/// One line of the document, classified once so every rule agrees on what
-/// is code and what is a heading.
-struct Line<'a> {
-    text: &'a str,
-    /// Inside a fenced code block (or a fence line itself): never a heading or marker.
-    code: bool,
-    /// ATX heading level and text (closing `#`s stripped), if the line is one.
-    heading: Option<(usize, &'a str)>,
-}
-
 /// What the front matter says about the file.
 struct FrontMatter {
     prompt: Option<String>,
@@ -227,22 +219,6 @@ impl Speaker {
             _ => None,
         }
     }
-}
-
-/// Splits `---` front matter off the top of the file: (YAML text, body lines).
-/// Without a closing `---`/`...` line the file has no front matter, since an
-/// unclosed block is more likely a thematic break than metadata.
-fn split_front_matter<'a, 'b>(lines: &'b [&'a str]) -> Option<(String, &'b [&'a str])> {
-    if lines.first()?.trim_end() != "---" {
-        return None;
-    }
-    let close = lines
-        .iter()
-        .skip(1)
-        .position(|l| matches!(l.trim_end(), "---" | "..."))?
-        + 1;
-    let yaml = lines.get(1..close)?.join("\n");
-    Some((yaml, lines.get(close + 1..).unwrap_or(&[])))
 }
 
 /// Reads the front matter; `Ok(None)` for an empty block (nothing to say).
@@ -351,96 +327,6 @@ fn with_history(turns: &[(Speaker, String)], prompt: &str) -> String {
     lines.join("\n")
 }
 
-/// Marks code and headings, tracking fences as CommonMark does: a fence of
-/// three or more `` ` `` or `~` closes only with the same character, at least
-/// as long, and nothing else on the line.
-fn classify<'a>(lines: &[&'a str]) -> Vec<Line<'a>> {
-    let mut fence: Option<(char, usize)> = None;
-    lines
-        .iter()
-        .map(|&text| match fence {
-            Some((ch, len)) => {
-                if closes_fence(text, ch, len) {
-                    fence = None;
-                }
-                Line {
-                    text,
-                    code: true,
-                    heading: None,
-                }
-            }
-            None => {
-                if let Some(open) = opens_fence(text) {
-                    fence = Some(open);
-                    return Line {
-                        text,
-                        code: true,
-                        heading: None,
-                    };
-                }
-                Line {
-                    text,
-                    code: false,
-                    heading: heading_of(text),
-                }
-            }
-        })
-        .collect()
-}
-
-/// The line without up to three spaces of indentation; `None` if it is
-/// indented further (an indented code block, not a heading or fence).
-fn unindent(line: &str) -> Option<&str> {
-    let rest = line.trim_start_matches(' ');
-    (line.len() - rest.len() <= 3).then_some(rest)
-}
-
-/// Length of the run of `ch` that starts `s`, in bytes (= chars: `ch` is ASCII).
-fn run_of(s: &str, ch: char) -> usize {
-    s.len() - s.trim_start_matches(ch).len()
-}
-
-fn opens_fence(line: &str) -> Option<(char, usize)> {
-    let rest = unindent(line)?;
-    let ch = rest.chars().next().filter(|c| matches!(c, '`' | '~'))?;
-    let len = run_of(rest, ch);
-    let info = rest.get(len..)?;
-    // A backtick in the info string means inline code, not a fence.
-    (len >= 3 && !(ch == '`' && info.contains('`'))).then_some((ch, len))
-}
-
-fn closes_fence(line: &str, ch: char, len: usize) -> bool {
-    let Some(rest) = unindent(line) else {
-        return false;
-    };
-    let run = run_of(rest, ch);
-    run >= len && rest.get(run..).is_some_and(|tail| tail.trim().is_empty())
-}
-
-/// An ATX heading: 1–6 `#`, then a space, tab or end of line; optional
-/// closing `#`s are not part of the text.
-fn heading_of(line: &str) -> Option<(usize, &str)> {
-    let rest = unindent(line)?;
-    let level = run_of(rest, '#');
-    if !(1..=6).contains(&level) {
-        return None;
-    }
-    let after = rest.get(level..)?;
-    if !(after.is_empty() || after.starts_with([' ', '\t'])) {
-        return None;
-    }
-    let text = after.trim();
-    let open = text.trim_end_matches('#');
-    let text = if open.is_empty() {
-        open
-    } else if open.ends_with([' ', '\t']) {
-        open.trim_end()
-    } else {
-        text
-    };
-    Some((level, text))
-}
-
 /// The body as a response: leading blank lines dropped, trailing whitespace trimmed.
 fn trim_block(lines: &[&str]) -> String {
     let start = lines
@@ -541,19 +427,6 @@ fn document_title(
         .unwrap_or_else(|| title_of_file(file_name))
 }
 
-/// `const-generics.md` → `const generics`.
-fn title_of_file(file_name: &str) -> String {
-    let name = file_name.rsplit(['/', '\\']).next().unwrap_or(file_name);
-    let stem = match name.rsplit_once('.') {
-        Some((stem, _)) if !stem.is_empty() => stem,
-        _ => name,
-    };
-    stem.replace(['-', '_'], " ")
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
 /// Rule 3: each heading of exactly `level` starts a unit that runs to the
 /// next heading of level <= `level`; deeper headings stay in the body.
 fn section_units(lines: &[Line<'_>], level: usize, title: &str, generic: &[String]) -> Vec<Unit> {
@@ -631,6 +504,7 @@ fn number_duplicates(units: &mut [Unit]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::markdown::heading_of;
 
     fn units(text: &str, file_name: &str) -> Vec<Unit> {
         extract(text, file_name, &UnitOptions::default()).unwrap()
