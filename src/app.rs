@@ -527,23 +527,16 @@ pub fn mine(args: &MineArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result
     progress.finish_and_clear();
     let mut seen = std::collections::HashSet::new();
     pairs.retain(|p| seen.insert(p.id.clone()));
-    let mut jsonl = String::new();
-    for p in &pairs {
-        jsonl.push_str(&p.line);
-        jsonl.push('\n');
-    }
     let io = |e: std::io::Error| Error::Write {
         path: "<stdout>".into(),
         source: e,
     };
-    match &args.output {
-        Some(path) => crate::write::atomic_write(&args.cwd.join(path), jsonl.as_bytes())?,
-        None => out.write_all(jsonl.as_bytes()).map_err(io)?,
-    }
-    let target = args
-        .output
-        .as_ref()
-        .map_or("standard output".to_string(), |p| p.display().to_string());
+    let target = write_jsonl(
+        pairs.iter().map(|p| p.line.as_str()),
+        args.output.as_deref(),
+        &args.cwd,
+        out,
+    )?;
     if args.json {
         let report = json!({ "pairs": pairs.len(), "output": target, "repos": summaries });
         writeln!(out, "{report}").map_err(io)?;
@@ -593,6 +586,35 @@ fn render_mine(summaries: &[crate::mine::RepoSummary], pairs: usize, target: &st
     }
     let _ = writeln!(s, "wrote {} to {target}", count(pairs, "pair"));
     s
+}
+
+/// Writes JSONL lines to `output` (atomically, resolved from `cwd`) or to
+/// `out`; returns how to name where they went in a summary.
+fn write_jsonl<'l>(
+    lines: impl Iterator<Item = &'l str>,
+    output: Option<&Path>,
+    cwd: &Path,
+    out: &mut dyn Write,
+) -> Result<String, Error> {
+    let mut jsonl = String::new();
+    for l in lines {
+        jsonl.push_str(l);
+        jsonl.push('\n');
+    }
+    match output {
+        Some(path) => {
+            crate::write::atomic_write(&cwd.join(path), jsonl.as_bytes())?;
+            Ok(path.display().to_string())
+        }
+        None => {
+            out.write_all(jsonl.as_bytes())
+                .map_err(|source| Error::Write {
+                    path: "<stdout>".into(),
+                    source,
+                })?;
+            Ok("standard output".to_string())
+        }
+    }
 }
 
 /// Options of `revmine notes` beyond the config.
@@ -711,23 +733,16 @@ pub fn notes(args: &NotesArgs, out: &mut dyn Write, err: &mut dyn Write) -> Resu
     if unreadable > 0 {
         summary.skipped.insert("unreadable_file", unreadable);
     }
-    let mut jsonl = String::new();
-    for l in &lines {
-        jsonl.push_str(l);
-        jsonl.push('\n');
-    }
     let io = |e: std::io::Error| Error::Write {
         path: "<stdout>".into(),
         source: e,
     };
-    match &args.output {
-        Some(p) => crate::write::atomic_write(&args.cwd.join(p), jsonl.as_bytes())?,
-        None => out.write_all(jsonl.as_bytes()).map_err(io)?,
-    }
-    let target = args
-        .output
-        .as_ref()
-        .map_or("standard output".to_string(), |p| p.display().to_string());
+    let target = write_jsonl(
+        lines.iter().map(String::as_str),
+        args.output.as_deref(),
+        &args.cwd,
+        out,
+    )?;
     if args.json {
         writeln!(out, "{}", json!({ "output": target, "summary": summary })).map_err(io)?;
     } else {
