@@ -776,10 +776,28 @@ pub struct IngestArgs {
 /// the output is replaced only when every file was read (or `--keep-going`).
 pub fn ingest(args: &IngestArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exit, Error> {
     use crate::ingest::{IngestOptions, ingest_file};
+    // A byte-count bar on a terminal for big transcripts (indicatif draws nothing otherwise).
+    let total: u64 = args
+        .files
+        .iter()
+        .filter_map(|f| std::fs::metadata(args.cwd.join(f)).ok())
+        .map(|m| m.len())
+        .sum();
+    let progress = if total >= 32 << 20 {
+        indicatif::ProgressBar::new(total)
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "{spinner} ingesting {bytes}/{total_bytes} ({bytes_per_sec}, {eta} left) {wide_bar}",
+    ) {
+        progress.set_style(style);
+    }
     let opts = IngestOptions {
         format: args.format,
         turns: args.turns,
         keep_going: args.keep_going,
+        progress: progress.clone(),
     };
     let io = |e: std::io::Error| Error::Write {
         path: "<stdout>".into(),
@@ -820,6 +838,7 @@ pub fn ingest(args: &IngestArgs, out: &mut dyn Write, err: &mut dyn Write) -> Re
             return Err(e);
         }
     }
+    progress.finish_and_clear();
     if let Some(e) = failure {
         // Nothing is written: the temp output is dropped with `file`.
         return Err(e);

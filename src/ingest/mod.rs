@@ -82,6 +82,8 @@ pub struct IngestOptions {
     /// outside are clamped because the record layout allows no more.
     pub turns: usize,
     pub keep_going: bool,
+    /// Advanced by the bytes read; hidden unless the caller shows it.
+    pub progress: indicatif::ProgressBar,
 }
 
 impl Default for IngestOptions {
@@ -90,6 +92,7 @@ impl Default for IngestOptions {
             format: Format::Auto,
             turns: 3,
             keep_going: false,
+            progress: indicatif::ProgressBar::hidden(),
         }
     }
 }
@@ -158,7 +161,7 @@ pub fn ingest_file(
         file: label.to_string(),
         source,
     })?;
-    let mut reader = BufReader::with_capacity(256 * 1024, file);
+    let mut reader = BufReader::with_capacity(256 * 1024, opts.progress.wrap_read(file));
     skip_bom(&mut reader, label)?;
     let mut sink = Sink::new(label, format, opts.turns, emit);
     let keep_going = opts.keep_going;

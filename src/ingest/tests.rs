@@ -29,6 +29,7 @@ fn try_run(
         format,
         turns,
         keep_going,
+        ..IngestOptions::default()
     };
     let mut lines = Vec::new();
     let res = ingest_file(&path, name, &opts, &mut |l| lines.push(l));
