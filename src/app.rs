@@ -626,7 +626,54 @@ pub struct NotesArgs {
     pub cwd: PathBuf,
     pub rev: Option<String>,
     pub turns: Option<usize>,
+    /// Also "what changed" exchanges from each repository's history of its notes.
+    pub history: bool,
     pub json: bool,
+}
+
+/// "What changed" records from the history of the notes in `repo`: each
+/// revision of a note, against the version before it, dated by that version.
+fn notes_history(
+    repo: &Path,
+    given: &Path,
+    keep: &(dyn Fn(&str) -> bool + Sync),
+    max_bytes: u64,
+    summary: &mut crate::notes::NotesSummary,
+) -> Result<Vec<String>, Error> {
+    use crate::source::git::{BlobReader, GitRepo, History};
+    let git = GitRepo::open(repo)?;
+    let reader = BlobReader::open(repo, max_bytes)?;
+    // Path -> the date of the version it holds, to say "since when".
+    let mut dated: std::collections::HashMap<String, String> = std::collections::HashMap::new();
+    let mut lines = Vec::new();
+    git.walk(None, History::FirstParent, keep, &mut |info, changes| {
+        let date = chrono::DateTime::from_timestamp(info.time, 0)
+            .zip(chrono::FixedOffset::east_opt(info.offset_minutes * 60))
+            .map(|(t, off)| t.with_timezone(&off).format("%Y-%m-%d").to_string())
+            .unwrap_or_default();
+        let commit = info.id.to_string();
+        for c in changes {
+            let from = c.renamed_from.as_deref().unwrap_or(&c.path);
+            let since = dated.remove(from);
+            if let (Some(old), Some(new), Some(since)) = (c.old, c.new, since.as_deref()) {
+                if let (Ok(old), Ok(new)) = (reader.text(old.id), reader.text(new.id)) {
+                    let label = format!("{}/{}", given.display(), c.path);
+                    lines.extend(crate::notes::what_changed(
+                        &old,
+                        &new,
+                        &label,
+                        since,
+                        &commit[..12],
+                        summary,
+                    ));
+                }
+            }
+            if c.new.is_some() {
+                dated.insert(c.path.clone(), date.clone());
+            }
+        }
+    })?;
+    Ok(lines)
 }
 
 /// `revmine notes`: planning and status notes (files, folders, or a repo at a
@@ -676,6 +723,15 @@ pub fn notes(args: &NotesArgs, out: &mut dyn Write, err: &mut dyn Write) -> Resu
         };
         // (label, text) of each note this argument names.
         let mut notes: Vec<(String, String)> = Vec::new();
+        if args.history && path.is_dir() && crate::source::git::is_repo(&path) {
+            lines.extend(notes_history(
+                &path,
+                given,
+                &keep,
+                config.mine.max_file_bytes,
+                &mut summary,
+            )?);
+        }
         if path.is_dir() && crate::source::git::is_repo(&path) {
             for (file, text) in crate::source::git::files_at(
                 &path,

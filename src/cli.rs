@@ -62,6 +62,9 @@ enum Command {
         /// Prior turns in each record's input (1-3; default notes.turns).
         #[arg(long, value_parser = clap::value_parser!(u8).range(1..=3))]
         turns: Option<u8>,
+        /// For repositories, also "what changed" exchanges from each note's revisions.
+        #[arg(long)]
+        history: bool,
         /// Print the summary as JSON on stdout (needs --output).
         #[arg(long, requires = "output")]
         json: bool,
@@ -345,6 +348,7 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<Exit> {
             output,
             rev,
             turns,
+            history,
             json,
         } => {
             let args = app::NotesArgs {
@@ -354,6 +358,7 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<Exit> {
                 cwd: std::env::current_dir()?,
                 rev: rev.clone(),
                 turns: turns.map(usize::from),
+                history: *history,
                 json: *json,
             };
             app::notes(&args, &mut out, &mut err)?

@@ -145,15 +145,14 @@ struct Meta<'a> {
     index: usize,
 }
 
-/// Converts one note (text, named `label` = its path in records) into chat
-/// record JSONL lines (no newline), in order.
-pub fn convert(
-    text: &str,
-    label: &str,
-    opts: &NotesOptions,
-    summary: &mut NotesSummary,
-) -> Vec<String> {
-    summary.notes += 1;
+/// A note read once: its subject and its substantive sections as (heading, answer).
+struct Note {
+    subject: String,
+    sections: Vec<(String, String)>,
+}
+
+/// Reads a note's sections; empty, untitled and link-only ones are counted in `summary`.
+fn read_note(text: &str, label: &str, summary: &mut NotesSummary) -> Note {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let all: Vec<&str> = text.lines().collect();
     let (front_title, body) = match split_front_matter(&all) {
@@ -169,11 +168,8 @@ pub fn convert(
         .filter(|t| !t.is_empty())
         .or(front_title)
         .unwrap_or_else(|| title_of_file(label));
-    let window = opts.turns.clamp(1, 3);
-
-    let mut history: Vec<(Speaker, String)> = Vec::new();
-    let mut out = Vec::new();
-    for (start, end) in sections(&lines) {
+    let mut sections = Vec::new();
+    for (start, end) in sections_of(&lines) {
         summary.sections += 1;
         let heading = match lines.get(start).and_then(|l| l.heading) {
             Some((_, h)) => inline(h),
@@ -193,7 +189,26 @@ pub fn convert(
             *summary.skipped.entry(reason).or_insert(0) += 1;
             continue;
         }
-        let question = question(&heading, &subject, &opts.rules);
+        sections.push((heading, answer));
+    }
+    Note { subject, sections }
+}
+
+/// Converts one note (text, named `label` = its path in records) into chat
+/// record JSONL lines (no newline), in order.
+pub fn convert(
+    text: &str,
+    label: &str,
+    opts: &NotesOptions,
+    summary: &mut NotesSummary,
+) -> Vec<String> {
+    summary.notes += 1;
+    let note = read_note(text, label, summary);
+    let window = opts.turns.clamp(1, 3);
+    let mut history: Vec<(Speaker, String)> = Vec::new();
+    let mut out = Vec::new();
+    for (heading, answer) in note.sections {
+        let question = question(&heading, &note.subject, &opts.rules);
         let k = history.len() / 2;
         let from = history.len().saturating_sub(window);
         let prior: Vec<(Speaker, &str)> = history
@@ -231,6 +246,104 @@ pub fn convert(
     out
 }
 
+#[derive(Serialize)]
+struct ChangeMeta<'a> {
+    origin: &'static str,
+    file: &'a str,
+    section: &'a str,
+    since: &'a str,
+    commit: &'a str,
+}
+
+/// "What changed" exchanges between two versions of a note: for each section
+/// whose answer changed, the user asks what changed in it since the earlier
+/// version's date, and the assistant answers with the lines that came and went.
+pub fn what_changed(
+    old: &str,
+    new: &str,
+    label: &str,
+    since: &str,
+    commit: &str,
+    summary: &mut NotesSummary,
+) -> Vec<String> {
+    let mut scratch = NotesSummary::default();
+    let before = read_note(old, label, &mut scratch);
+    let after = read_note(new, label, summary);
+    let mut out = Vec::new();
+    for (heading, answer) in &after.sections {
+        let Some((_, was)) = before.sections.iter().find(|(h, _)| h == heading) else {
+            *summary.skipped.entry("new_section").or_insert(0) += 1;
+            continue;
+        };
+        if was.split_whitespace().eq(answer.split_whitespace()) {
+            continue;
+        }
+        let diff = similar::TextDiff::from_lines(was.as_str(), answer.as_str());
+        let (mut added, mut removed) = (Vec::new(), Vec::new());
+        for change in diff.iter_all_changes() {
+            let line = change.value().trim_end();
+            if line.trim().is_empty() {
+                continue;
+            }
+            match change.tag() {
+                similar::ChangeTag::Insert => added.push(line),
+                similar::ChangeTag::Delete => removed.push(line),
+                similar::ChangeTag::Equal => {}
+            }
+        }
+        let mut answer_text = String::new();
+        if !added.is_empty() {
+            answer_text.push_str("New or changed:\n");
+            answer_text.push_str(&added.join("\n"));
+        }
+        if !removed.is_empty() {
+            if !answer_text.is_empty() {
+                answer_text.push_str("\n\n");
+            }
+            answer_text.push_str("No longer there:\n");
+            answer_text.push_str(&removed.join("\n"));
+        }
+        if answer_text.is_empty() {
+            continue;
+        }
+        let question = if heading.ends_with('?') {
+            format!(
+                "How has the answer to \"{heading}\" in {} changed since {since}?",
+                after.subject
+            )
+        } else {
+            format!(
+                "What changed in {heading} for {} since {since}?",
+                after.subject
+            )
+        };
+        let input = chat_input(&[], &question);
+        let id = format!(
+            "nc_{:032x}",
+            xxh3_128(format!("{label}\0{heading}\0{commit}").as_bytes())
+        );
+        let record = Chat {
+            id: &id,
+            record_type: RecordType::Chat,
+            source: "real",
+            input: &input,
+            output: &answer_text,
+            meta: ChangeMeta {
+                origin: "notes_history",
+                file: label,
+                section: heading,
+                since,
+                commit,
+            },
+        };
+        if let Ok(line) = serde_json::to_string(&record) {
+            out.push(line);
+            summary.records += 1;
+        }
+    }
+    out
+}
+
 /// The user turn for a heading: a heading that is already a question is
 /// asked as written; otherwise the first matching rule phrases it.
 fn question(heading: &str, subject: &str, rules: &[(Regex, String)]) -> String {
@@ -249,7 +362,7 @@ fn question(heading: &str, subject: &str, rules: &[(Regex, String)]) -> String {
 /// The (heading line, end) ranges of the `##`/`###` sections. A section runs
 /// to the next heading of level <= 3, so a `###` is its own exchange and a
 /// `##` holding only `###` children has no content of its own.
-fn sections(lines: &[Line<'_>]) -> Vec<(usize, usize)> {
+fn sections_of(lines: &[Line<'_>]) -> Vec<(usize, usize)> {
     let starts: Vec<(usize, usize)> = lines
         .iter()
         .enumerate()

@@ -156,3 +156,49 @@ fn a_broken_transcript_writes_nothing_unless_told_to_keep_going() {
         "both log records and the complete ShareGPT one"
     );
 }
+
+#[test]
+fn notes_history_says_what_changed_since_the_previous_version() {
+    let mut r = Repo::new();
+    let week = |shipped: &str| {
+        format!(
+            "# Weekly status\n\n## Progress\n{shipped}\n\n## Risks\n- Legal review of the parser licence.\n"
+        )
+    };
+    r.commit(
+        "week 36",
+        &[("status.md", &week("- Importer behind a flag."))],
+    );
+    r.commit(
+        "week 37",
+        &[(
+            "status.md",
+            &week("- Importer on for everyone.\n- Resumable runs."),
+        )],
+    );
+    let (code, _, err) = run(r
+        .revmine()
+        .args(["notes", "repo", "--history", "-o", "h.jsonl"]));
+    assert_eq!(code, 0, "{err}");
+    let recs = records(&std::fs::read_to_string(r.dir.path().join("h.jsonl")).expect("output"));
+    let changed: Vec<&serde_json::Value> = recs
+        .iter()
+        .filter(|r| r["meta"]["origin"] == "notes_history")
+        .collect();
+    assert_eq!(changed.len(), 1, "only Progress changed: {recs:?}");
+    assert_eq!(
+        changed[0]["input"],
+        "User: What changed in Progress for Weekly status since 2026-09-21?"
+    );
+    assert_eq!(
+        changed[0]["output"],
+        "New or changed:\n- Importer on for everyone.\n- Resumable runs.\n\nNo longer there:\n- Importer behind a flag."
+    );
+    // and the notes at HEAD are converted as usual
+    assert_eq!(
+        recs.iter()
+            .filter(|r| r["meta"]["origin"] == "notes")
+            .count(),
+        2
+    );
+}
