@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::json;
 
-use crate::config::{Config, FileRoles, Role};
+use crate::config::{Config, Role};
 use crate::error::Error;
 use crate::gate::{self, GateResult};
 use crate::scan::{FileScan, Input, Options, ProblemKind, Scanner};
@@ -90,10 +90,12 @@ impl Session {
         listed.extend(opts.train.iter().map(|p| (p.clone(), Some(Role::Train))));
         listed.extend(opts.eval.iter().map(|p| (p.clone(), Some(Role::Eval))));
         if listed.is_empty() && discover {
-            listed = discover_datasets(&opts.cwd, &roles)
-                .into_iter()
-                .map(|p| (p, None))
-                .collect();
+            listed = walk_files(&opts.cwd, |p| {
+                roles.is_dataset(p) || roles.role(p) != Role::Other
+            })?
+            .into_iter()
+            .map(|p| (p, None))
+            .collect();
         }
         let mut inputs = Vec::new();
         let mut errors = Vec::new();
@@ -148,17 +150,29 @@ fn progress_bar(total: u64) -> indicatif::ProgressBar {
     bar
 }
 
-/// Dataset files under `cwd` matching any configured glob, honouring .gitignore.
-fn discover_datasets(cwd: &Path, roles: &FileRoles) -> Vec<PathBuf> {
-    let mut found: Vec<PathBuf> = ignore::WalkBuilder::new(cwd)
-        .build()
-        .filter_map(Result::ok)
-        .filter(|e| e.file_type().is_some_and(|t| t.is_file()))
-        .map(|e| e.path().strip_prefix(cwd).unwrap_or(e.path()).to_path_buf())
-        .filter(|p| roles.is_dataset(p) || roles.role(p) != Role::Other)
-        .collect();
+/// Files under `root` (paths relative to it, sorted) that `keep` accepts,
+/// honouring .gitignore. A directory that cannot be read is an error naming
+/// it, not a silent gap in the dataset.
+fn walk_files(root: &Path, keep: impl Fn(&Path) -> bool) -> Result<Vec<PathBuf>, Error> {
+    let mut found = Vec::new();
+    for entry in ignore::WalkBuilder::new(root).build() {
+        let entry = entry.map_err(|e| Error::Read {
+            path: root.to_path_buf(),
+            source: std::io::Error::other(e.to_string()),
+        })?;
+        if entry.file_type().is_some_and(|t| t.is_file()) {
+            let rel = entry
+                .path()
+                .strip_prefix(root)
+                .unwrap_or(entry.path())
+                .to_path_buf();
+            if keep(&rel) {
+                found.push(rel);
+            }
+        }
+    }
     found.sort();
-    found
+    Ok(found)
 }
 
 fn exit_for(failed: bool, scans: &[FileScan], errors: &[Error]) -> Exit {
@@ -172,6 +186,14 @@ fn exit_for(failed: bool, scans: &[FileScan], errors: &[Error]) -> Exit {
         Exit::Failed
     } else {
         Exit::Ok
+    }
+}
+
+/// A failed write to standard output, named as such.
+pub(crate) fn stdout_error(source: std::io::Error) -> Error {
+    Error::Write {
+        path: "<stdout>".into(),
+        source,
     }
 }
 
@@ -212,10 +234,6 @@ pub fn validate(
     }
     let (_, scans, errors) = Session::open(opts, false)?.scan(false);
     let problems: Vec<_> = scans.iter().flat_map(|s| &s.problems).collect();
-    let io = |e: std::io::Error| Error::Write {
-        path: "<stdout>".into(),
-        source: e,
-    };
     if opts.json {
         let report = json!({
             "passed": problems.is_empty() && errors.is_empty(),
@@ -223,10 +241,10 @@ pub fn validate(
             "problems": problems,
             "errors": errors.iter().map(ToString::to_string).collect::<Vec<_>>(),
         });
-        writeln!(out, "{report}").map_err(io)?;
+        writeln!(out, "{report}").map_err(stdout_error)?;
     } else {
         for p in &problems {
-            writeln!(out, "{p}").map_err(io)?;
+            writeln!(out, "{p}").map_err(stdout_error)?;
         }
         let records: u64 = scans.iter().map(|s| s.records).sum();
         writeln!(
@@ -253,10 +271,7 @@ pub fn check(
         // The common case for a pre-commit hook: nothing to judge, return at once.
         if opts.json {
             let report = json!({ "passed": true, "files": [], "gates": [], "errors": [] });
-            writeln!(out, "{report}").map_err(|e| Error::Write {
-                path: "<stdout>".into(),
-                source: e,
-            })?;
+            writeln!(out, "{report}").map_err(stdout_error)?;
         }
         return Ok(Exit::Ok);
     }
@@ -272,10 +287,6 @@ pub fn check(
     let (config, scans, errors) = session.scan(false);
     let gates = gate::run_all(&scans, &config);
     let passed = gates.iter().all(|g| g.passed);
-    let io = |e: std::io::Error| Error::Write {
-        path: "<stdout>".into(),
-        source: e,
-    };
     if opts.json {
         let report = json!({
             "passed": passed && errors.is_empty(),
@@ -283,21 +294,21 @@ pub fn check(
             "gates": gates,
             "errors": errors.iter().map(ToString::to_string).collect::<Vec<_>>(),
         });
-        writeln!(out, "{report}").map_err(io)?;
+        writeln!(out, "{report}").map_err(stdout_error)?;
     } else if opts.staged {
         write!(
             out,
             "{}",
             render_staged(&scans, &gates, config.report.max_problems)
         )
-        .map_err(io)?;
+        .map_err(stdout_error)?;
     } else {
         write!(
             out,
             "{}",
             render_check(&scans, &gates, config.report.max_problems)
         )
-        .map_err(io)?;
+        .map_err(stdout_error)?;
     }
     report_errors(&errors, err).ok();
     Ok(exit_for(!passed, &scans, &errors))
@@ -446,18 +457,14 @@ pub fn stats(
     }
     let (_, scans, errors) = Session::open(opts, false)?.scan(true);
     let all: Vec<stats::FileStats> = scans.iter().map(stats::compute).collect();
-    let io = |e: std::io::Error| Error::Write {
-        path: "<stdout>".into(),
-        source: e,
-    };
     if opts.json {
-        writeln!(out, "{}", json!({ "files": all })).map_err(io)?;
+        writeln!(out, "{}", json!({ "files": all })).map_err(stdout_error)?;
     } else {
         for (i, s) in all.iter().enumerate() {
             if i > 0 {
-                writeln!(out).map_err(io)?;
+                writeln!(out).map_err(stdout_error)?;
             }
-            write!(out, "{}", stats::render(s)).map_err(io)?;
+            write!(out, "{}", stats::render(s)).map_err(stdout_error)?;
         }
     }
     report_errors(&errors, err).ok();
@@ -527,10 +534,6 @@ pub fn mine(args: &MineArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result
     progress.finish_and_clear();
     let mut seen = std::collections::HashSet::new();
     pairs.retain(|p| seen.insert(p.id.clone()));
-    let io = |e: std::io::Error| Error::Write {
-        path: "<stdout>".into(),
-        source: e,
-    };
     let target = write_jsonl(
         pairs.iter().map(|p| p.line.as_str()),
         args.output.as_deref(),
@@ -539,7 +542,7 @@ pub fn mine(args: &MineArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result
     )?;
     if args.json {
         let report = json!({ "pairs": pairs.len(), "output": target, "repos": summaries });
-        writeln!(out, "{report}").map_err(io)?;
+        writeln!(out, "{report}").map_err(stdout_error)?;
     } else {
         write!(err, "{}", render_mine(&summaries, pairs.len(), &target)).ok();
     }
@@ -607,11 +610,7 @@ fn write_jsonl<'l>(
             Ok(path.display().to_string())
         }
         None => {
-            out.write_all(jsonl.as_bytes())
-                .map_err(|source| Error::Write {
-                    path: "<stdout>".into(),
-                    source,
-                })?;
+            out.write_all(jsonl.as_bytes()).map_err(stdout_error)?;
             Ok("standard output".to_string())
         }
     }
@@ -745,24 +744,10 @@ pub fn notes(args: &NotesArgs, out: &mut dyn Write, err: &mut dyn Write) -> Resu
                 }
             }
         } else if path.is_dir() {
-            let mut files: Vec<PathBuf> = ignore::WalkBuilder::new(&path)
-                .build()
-                .filter_map(Result::ok)
-                .filter(|e| e.file_type().is_some_and(|t| t.is_file()))
-                .map(|e| e.into_path())
-                .filter(|p| {
-                    p.strip_prefix(&path)
-                        .ok()
-                        .and_then(Path::to_str)
-                        .is_some_and(&keep)
-                })
-                .collect();
-            files.sort();
-            for f in files {
-                let label = given
-                    .join(f.strip_prefix(&path).unwrap_or(&f))
-                    .display()
-                    .to_string();
+            let files = walk_files(&path, |p| p.to_str().is_some_and(&keep))?;
+            for rel in files {
+                let f = path.join(&rel);
+                let label = given.join(&rel).display().to_string();
                 match std::fs::read(&f).map(String::from_utf8) {
                     Ok(Ok(t)) => notes.push((label, t)),
                     Ok(Err(_)) => unreadable += 1,
@@ -789,10 +774,6 @@ pub fn notes(args: &NotesArgs, out: &mut dyn Write, err: &mut dyn Write) -> Resu
     if unreadable > 0 {
         summary.skipped.insert("unreadable_file", unreadable);
     }
-    let io = |e: std::io::Error| Error::Write {
-        path: "<stdout>".into(),
-        source: e,
-    };
     let target = write_jsonl(
         lines.iter().map(String::as_str),
         args.output.as_deref(),
@@ -800,7 +781,8 @@ pub fn notes(args: &NotesArgs, out: &mut dyn Write, err: &mut dyn Write) -> Resu
         out,
     )?;
     if args.json {
-        writeln!(out, "{}", json!({ "output": target, "summary": summary })).map_err(io)?;
+        writeln!(out, "{}", json!({ "output": target, "summary": summary }))
+            .map_err(stdout_error)?;
     } else {
         let mut text = format!(
             "{} read, {} sections, wrote {} to {target}\n",
@@ -855,10 +837,6 @@ pub fn ingest(args: &IngestArgs, out: &mut dyn Write, err: &mut dyn Write) -> Re
         keep_going: args.keep_going,
         progress: progress.clone(),
     };
-    let io = |e: std::io::Error| Error::Write {
-        path: "<stdout>".into(),
-        source: e,
-    };
     let mut file = match &args.output {
         Some(p) => Some(crate::write::AtomicLines::create(&args.cwd.join(p))?),
         None => None,
@@ -870,7 +848,7 @@ pub fn ingest(args: &IngestArgs, out: &mut dyn Write, err: &mut dyn Write) -> Re
         let mut emit = |line: String| {
             let written = match file.as_mut() {
                 Some(f) => f.line(&line),
-                None => writeln!(out, "{line}").map_err(io),
+                None => writeln!(out, "{line}").map_err(stdout_error),
             };
             if let Err(e) = written {
                 write_err.get_or_insert(e);
@@ -910,7 +888,7 @@ pub fn ingest(args: &IngestArgs, out: &mut dyn Write, err: &mut dyn Write) -> Re
         .map_or("standard output".to_string(), |p| p.display().to_string());
     if args.json {
         let report = json!({ "records": records, "output": target, "files": summaries });
-        writeln!(out, "{report}").map_err(io)?;
+        writeln!(out, "{report}").map_err(stdout_error)?;
     } else {
         let mut text = String::new();
         for s in &summaries {

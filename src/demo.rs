@@ -43,17 +43,13 @@ pub fn run(dir: Option<&Path>, out: &mut dyn Write, err: &mut dyn Write) -> Resu
             temp.path().to_path_buf()
         }
     };
-    let io = |e: std::io::Error| Error::Write {
-        path: "<stdout>".into(),
-        source: e,
-    };
     std::fs::create_dir_all(&dir).map_err(|source| Error::Write {
         path: dir.clone(),
         source,
     })?;
-    writeln!(out, "revmine demo in {}\n", dir.display()).map_err(io)?;
+    writeln!(out, "revmine demo in {}\n", dir.display()).map_err(app::stdout_error)?;
 
-    writeln!(out, "== 1. materialise the sample histories ==").map_err(io)?;
+    writeln!(out, "== 1. materialise the sample histories ==").map_err(app::stdout_error)?;
     let mut repos = Vec::new();
     for (name, script) in HISTORIES {
         let repo = dir.join(name);
@@ -71,7 +67,7 @@ pub fn run(dir: Option<&Path>, out: &mut dyn Write, err: &mut dyn Write) -> Resu
         .map_err(|e| Error::Sample {
             message: e.to_string(),
         })?;
-        writeln!(out, "{name}/ from sample-repos/{name}.history").map_err(io)?;
+        writeln!(out, "{name}/ from sample-repos/{name}.history").map_err(app::stdout_error)?;
         repos.push(PathBuf::from(name));
     }
 
@@ -79,7 +75,7 @@ pub fn run(dir: Option<&Path>, out: &mut dyn Write, err: &mut dyn Write) -> Resu
         out,
         "\n== 2. mine them: revmine mine drafts notes -o pairs.jsonl =="
     )
-    .map_err(io)?;
+    .map_err(app::stdout_error)?;
     let mine = MineArgs {
         repos,
         output: Some(PathBuf::from("pairs.jsonl")),
@@ -94,16 +90,16 @@ pub fn run(dir: Option<&Path>, out: &mut dyn Write, err: &mut dyn Write) -> Resu
     )?;
     let mut summary = Vec::new();
     app::mine(&mine, out, &mut summary)?;
-    out.write_all(&summary).map_err(io)?;
+    out.write_all(&summary).map_err(app::stdout_error)?;
     if let Some(example) = first_pair(&dir.join("pairs.jsonl")) {
-        writeln!(out, "\nan example pair:\n{example}").map_err(io)?;
+        writeln!(out, "\nan example pair:\n{example}").map_err(app::stdout_error)?;
     }
 
     writeln!(
         out,
         "\n== 3. gate the pairs with the sample train and eval sets: revmine check =="
     )
-    .map_err(io)?;
+    .map_err(app::stdout_error)?;
     let mut files = vec![PathBuf::from("pairs.jsonl")];
     for (name, text) in DATASETS {
         crate::write::atomic_write(&dir.join(name), text.as_bytes())?;
@@ -120,7 +116,7 @@ pub fn run(dir: Option<&Path>, out: &mut dyn Write, err: &mut dyn Write) -> Resu
         out,
         "\n== 4. the plan's measured state of the mined pairs: revmine stats pairs.jsonl ==\n"
     )
-    .map_err(io)?;
+    .map_err(app::stdout_error)?;
     let stats_opts = DatasetOptions {
         files: vec![PathBuf::from("pairs.jsonl")],
         ..opts

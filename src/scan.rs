@@ -195,10 +195,9 @@ pub struct FileScan {
     pub role: Role,
     /// Non-blank lines, whether valid or not.
     pub records: u64,
-    pub bytes: u64,
     pub types: [TypeTally; 6],
     pub problems: Vec<Problem>,
-    /// Records read fully, but whose problems were not counted (none by default).
+    /// Records whose id an earlier record (in this file or an earlier one) already had.
     pub duplicate_ids: u64,
     /// An I/O failure that stopped reading the file before its end.
     pub read_error: Option<String>,
@@ -386,7 +385,6 @@ impl<'a> Scanner<'a> {
             label: input.label.clone(),
             role: input.role,
             records: 0,
-            bytes: 0,
             types: Default::default(),
             problems: Vec::new(),
             duplicate_ids: 0,
@@ -419,7 +417,6 @@ impl<'a> Scanner<'a> {
                 || {
                     if let Some((chunks, outs)) = pending.take() {
                         for (chunk, out) in chunks.iter().zip(outs) {
-                            scan.bytes += chunk.len() as u64;
                             progress.inc(chunk.len() as u64);
                             merger.merge(&mut scan, file_index, line_base, out, chunk);
                             line_base += count_lines(chunk);

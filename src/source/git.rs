@@ -494,15 +494,6 @@ pub fn staged_files(dir: &Path, keep: &dyn Fn(&str) -> bool) -> Result<Vec<Stage
     Ok(out)
 }
 
-/// The directory holding the work tree (the root staged paths are relative to).
-pub fn work_tree(dir: &Path) -> Result<PathBuf, GitError> {
-    let repo = Repository::discover(dir).map_err(|source| GitError::NotARepo {
-        path: dir.to_path_buf(),
-        source,
-    })?;
-    Ok(repo.workdir().unwrap_or_else(|| repo.path()).to_path_buf())
-}
-
 /// Whether `dir` is the top of a git repository (not merely inside one).
 pub fn is_repo(dir: &Path) -> bool {
     Repository::open(dir).is_ok()
