@@ -42,6 +42,79 @@ fn keep_permissions(tmp: &std::fs::File, target: &Path) -> std::io::Result<()> {
 pub struct AtomicLines {
     path: std::path::PathBuf,
     file: std::io::BufWriter<tempfile::NamedTempFile>,
+    syncer: Syncer,
+}
+
+/// Writes back a big output while it is still being produced. The final fsync
+/// before the rename is what makes the output durable, but left alone it has
+/// to push every dirty page at once (0.3 s for 218 MB here); a helper thread
+/// that flushes as the file grows overlaps that with the work, and the writer
+/// never waits on it.
+struct Syncer {
+    step: u64,
+    written: u64,
+    next: u64,
+    wake: Option<std::sync::mpsc::SyncSender<()>>,
+    thread: Option<std::thread::JoinHandle<std::io::Result<()>>>,
+}
+
+/// Bytes between background flushes.
+const SYNC_STEP: u64 = 64 << 20;
+
+impl Syncer {
+    fn new(step: u64) -> Self {
+        Syncer {
+            step,
+            written: 0,
+            next: step,
+            wake: None,
+            thread: None,
+        }
+    }
+
+    /// Counts `n` more bytes and, past each step, asks the helper to flush;
+    /// a request while it is still busy is dropped, not queued.
+    fn wrote(&mut self, n: usize, file: &tempfile::NamedTempFile) -> std::io::Result<()> {
+        self.written += n as u64;
+        if self.written < self.next {
+            return Ok(());
+        }
+        self.next = self.written + self.step;
+        if self.wake.is_none() {
+            let handle = file.as_file().try_clone()?;
+            let (tx, rx) = std::sync::mpsc::sync_channel::<()>(1);
+            self.thread = Some(std::thread::spawn(move || {
+                while rx.recv().is_ok() {
+                    handle.sync_data()?;
+                }
+                Ok(())
+            }));
+            self.wake = Some(tx);
+        }
+        if let Some(tx) = &self.wake {
+            // Full means a flush is pending already; disconnected means the
+            // helper stopped on an error, which `finish` reports.
+            let _ = tx.try_send(());
+        }
+        Ok(())
+    }
+
+    /// Stops the helper and returns the first error it met.
+    fn finish(&mut self) -> std::io::Result<()> {
+        self.wake = None;
+        match self.thread.take() {
+            Some(t) => t
+                .join()
+                .unwrap_or_else(|_| Err(std::io::Error::other("the sync thread panicked"))),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for Syncer {
+    fn drop(&mut self) {
+        let _ = self.finish();
+    }
 }
 
 impl AtomicLines {
@@ -60,6 +133,7 @@ impl AtomicLines {
         Ok(AtomicLines {
             path: path.to_path_buf(),
             file: std::io::BufWriter::with_capacity(1 << 20, tmp),
+            syncer: Syncer::new(SYNC_STEP),
         })
     }
 
@@ -69,15 +143,19 @@ impl AtomicLines {
             source,
         };
         self.file.write_all(line.as_bytes()).map_err(err)?;
-        self.file.write_all(b"\n").map_err(err)
+        self.file.write_all(b"\n").map_err(err)?;
+        self.syncer
+            .wrote(line.len() + 1, self.file.get_ref())
+            .map_err(err)
     }
 
-    pub fn commit(self) -> Result<(), Error> {
-        let path = self.path;
+    pub fn commit(mut self) -> Result<(), Error> {
+        let path = std::mem::take(&mut self.path);
         let err = |source| Error::Write {
             path: path.clone(),
             source,
         };
+        self.syncer.finish().map_err(err)?;
         let tmp = self.file.into_inner().map_err(|e| err(e.into_error()))?;
         keep_permissions(tmp.as_file(), &path).map_err(err)?;
         tmp.as_file().sync_all().map_err(err)?;
@@ -124,6 +202,23 @@ mod tests {
         w.line("b").unwrap();
         w.commit().unwrap();
         assert_eq!(std::fs::read(&p).unwrap(), b"a\nb\n");
+    }
+
+    #[test]
+    fn background_flushes_leave_every_line_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("big.jsonl");
+        let mut w = AtomicLines::create(&p).unwrap();
+        w.syncer = Syncer::new(4096);
+        let line = "x".repeat(999);
+        for _ in 0..500 {
+            w.line(&line).unwrap();
+        }
+        assert!(w.syncer.thread.is_some(), "the helper started");
+        w.commit().unwrap();
+        let got = std::fs::read_to_string(&p).unwrap();
+        assert_eq!(got.len(), 500 * 1000);
+        assert!(got.lines().all(|l| l == line));
     }
 
     #[test]
