@@ -119,16 +119,36 @@ impl Session {
         })
     }
 
-    fn scan(self, full_stats: bool) -> (Config, Vec<FileScan>, Vec<Error>) {
+    /// `leaks`: read eval files first so train files are probed for eval
+    /// records in the same pass (only `check` judges leakage, and only it
+    /// pays for the order: a duplicate id is then "first" in the eval file).
+    fn scan(self, full_stats: bool, leaks: bool) -> (Config, Vec<FileScan>, Vec<Error>) {
         let total: u64 = self.inputs.iter().filter_map(Input::size).sum();
         let progress = progress_bar(total);
         let mut scanner =
             Scanner::new(&self.schema, Options::from_config(&self.config, full_stats));
-        let scans: Vec<FileScan> = self
-            .inputs
-            .into_iter()
-            .map(|i| scanner.scan(i, &progress))
-            .collect();
+        // Eval files first, so train files can be probed against their
+        // fingerprints in the same pass; the report keeps the given order.
+        let mut order: Vec<(usize, Input)> = self.inputs.into_iter().enumerate().collect();
+        if leaks {
+            order.sort_by_key(|(i, input)| (input.role != Role::Eval, *i));
+        }
+        let mut scans: Vec<(usize, FileScan)> = Vec::with_capacity(order.len());
+        let mut indexed = !(leaks && self.config.gates.leakage.enabled);
+        for (i, input) in order {
+            if input.role != Role::Eval && !indexed {
+                indexed = true;
+                let evals: Vec<&FileScan> = scans.iter().map(|(_, s)| s).collect();
+                if !evals.is_empty() {
+                    let threshold = self.config.near_duplicates.threshold;
+                    let index = crate::scan::leak_index(&evals, threshold);
+                    scanner.set_leak_index(std::sync::Arc::new(index));
+                }
+            }
+            scans.push((i, scanner.scan(input, &progress)));
+        }
+        scans.sort_by_key(|(i, _)| *i);
+        let scans: Vec<FileScan> = scans.into_iter().map(|(_, s)| s).collect();
         progress.finish_and_clear();
         (self.config, scans, self.errors)
     }
@@ -232,7 +252,7 @@ pub fn validate(
         .ok();
         return Ok(Exit::Error);
     }
-    let (_, scans, errors) = Session::open(opts, false)?.scan(false);
+    let (_, scans, errors) = Session::open(opts, false)?.scan(false, false);
     let problems: Vec<_> = scans.iter().flat_map(|s| &s.problems).collect();
     if opts.json {
         let report = json!({
@@ -284,7 +304,7 @@ pub fn check(
         .ok();
         return Ok(Exit::Error);
     }
-    let (config, scans, errors) = session.scan(false);
+    let (config, scans, errors) = session.scan(false, true);
     let gates = gate::run_all(&scans, &config);
     let passed = gates.iter().all(|g| g.passed);
     if opts.json {
@@ -455,7 +475,7 @@ pub fn stats(
         .ok();
         return Ok(Exit::Error);
     }
-    let (_, scans, errors) = Session::open(opts, false)?.scan(true);
+    let (_, scans, errors) = Session::open(opts, false)?.scan(true, false);
     let all: Vec<stats::FileStats> = scans.iter().map(stats::compute).collect();
     if opts.json {
         writeln!(out, "{}", json!({ "files": all })).map_err(stdout_error)?;

@@ -27,6 +27,9 @@ pub struct Config {
     pub report: Report,
     pub mine: Mine,
     pub notes: Notes,
+    pub near_duplicates: NearDuplicates,
+    pub tags: TagRules,
+    pub build: Build,
     /// Where the user's file was found; relative paths in it resolve from its directory.
     #[serde(skip)]
     pub origin: Option<PathBuf>,
@@ -54,6 +57,103 @@ pub struct Gates {
     pub uniqueness: Uniqueness,
     pub mix: Mix,
     pub real_share: RealShare,
+    pub near_duplicates: NearDuplicatesGate,
+    pub leakage: Leakage,
+    pub eval_hard_cases: EvalHardCases,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NearDuplicatesGate {
+    pub max_share: f64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Leakage {
+    pub enabled: bool,
+    pub max_records: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EvalHardCases {
+    pub min: BTreeMap<String, u64>,
+}
+
+/// What "near-duplicate" means everywhere: `build`, and the
+/// `near_duplicates` and `leakage` gates.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NearDuplicates {
+    pub shingle_words: usize,
+    pub threshold: f64,
+}
+
+impl NearDuplicates {
+    pub fn similarity(&self) -> crate::neardup::Similarity {
+        crate::neardup::Similarity {
+            shingle: self.shingle_words,
+            threshold: self.threshold,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TagRules {
+    pub ambiguity: Vec<String>,
+    pub conflicting_priorities: Vec<String>,
+    pub stress: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Build {
+    pub seed: u64,
+    pub train: PathBuf,
+    pub eval: PathBuf,
+    pub sources: Vec<BuildSource>,
+    pub exact_dedup: bool,
+    pub near_dedup: bool,
+    pub real_share: BuildRealShare,
+    pub quotas: BTreeMap<RecordType, u64>,
+    pub eval_per_type: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BuildRealShare {
+    pub target: f64,
+}
+
+/// One input of `build`: a JSONL file (or glob) and what its records are
+/// when they do not say (`source`), and where they may go (`split`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BuildSource {
+    pub path: String,
+    #[serde(default)]
+    pub source: Option<SourceKind>,
+    #[serde(default)]
+    pub split: Split,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SourceKind {
+    Real,
+    Synthetic,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Split {
+    /// Either set, as the build decides.
+    #[default]
+    Any,
+    Train,
+    Eval,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -252,6 +352,33 @@ impl Config {
         }
         for rule in &self.notes.rules {
             regex::Regex::new(&rule.heading).map_err(|e| format!("notes.rules: {e}"))?;
+        }
+        let nd = &self.near_duplicates;
+        if !(0.0..=1.0).contains(&nd.threshold) || nd.shingle_words == 0 {
+            return Err(format!(
+                "near_duplicates needs 0 <= threshold <= 1 and shingle_words >= 1, got {} and {}",
+                nd.threshold, nd.shingle_words
+            ));
+        }
+        if !(0.0..=1.0).contains(&self.gates.near_duplicates.max_share) {
+            return Err("gates.near_duplicates.max_share must be within 0..1".into());
+        }
+        for tag in self.gates.eval_hard_cases.min.keys() {
+            if crate::tags::Tag::parse(tag).is_none() {
+                return Err(format!(
+                    "gates.eval_hard_cases.min: unknown tag `{tag}`; expected ambiguity, \
+                     conflicting_priorities, stress or follow_up"
+                ));
+            }
+        }
+        crate::tags::Tagger::new(&self.tags)?;
+        let t = self.build.real_share.target;
+        let r = &self.gates.real_share;
+        if !(r.min..=r.max).contains(&t) {
+            return Err(format!(
+                "build.real_share.target {t} lies outside gates.real_share [{}, {}]",
+                r.min, r.max
+            ));
         }
         if self.schema.max_turns == 0 {
             return Err("schema.max_turns must be at least 1".into());

@@ -11,6 +11,7 @@ use std::collections::{BinaryHeap, HashMap, HashSet};
 use std::fmt;
 use std::io::{ErrorKind, Read};
 use std::path::Path;
+use std::sync::Arc;
 
 use rayon::prelude::*;
 use serde::Serialize;
@@ -20,8 +21,11 @@ use xxhash_rust::xxh3::{xxh3_64_with_seed, xxh3_128};
 use crate::config::{Config, Role};
 use crate::error::Error;
 use crate::fast;
+use crate::fingerprint::{Fingerprint, Fingerprinter, Leak, LeakIndex};
+use crate::neardup::{Signature, Signer, Similarity};
 use crate::record::{RecordType, check_chat_input, normalise_into};
 use crate::schema::Schema;
+use crate::tags::{Tag, Tagger, Tags};
 
 const CHUNK: usize = 1 << 20;
 const BOM: &[u8] = b"\xEF\xBB\xBF";
@@ -142,6 +146,15 @@ pub struct Options {
     pub seed: u64,
     /// Keep per-type lengths and the full set of text hashes (for `stats`).
     pub full_stats: bool,
+    /// How sampled texts are compared for the `near_duplicates` gate.
+    pub near: Similarity,
+    /// Fingerprint every eval record, for the `leakage` gate.
+    pub leakage: bool,
+    /// Eval fingerprints that train records are probed against; set with
+    /// [`Scanner::set_leak_index`] once the eval files are read.
+    pub leak_index: Option<Arc<LeakIndex>>,
+    /// Counts hard-case tags in eval files.
+    pub tagger: Option<Arc<Tagger>>,
 }
 
 impl Options {
@@ -162,6 +175,11 @@ impl Options {
             sample_size: config.gates.uniqueness.sample_size,
             seed: config.gates.uniqueness.seed,
             full_stats,
+            near: config.near_duplicates.similarity(),
+            leakage: config.gates.leakage.enabled,
+            leak_index: None,
+            // Config::load compiled these lexicons already.
+            tagger: Tagger::new(&config.tags).ok().map(Arc::new),
         }
     }
 }
@@ -172,8 +190,9 @@ pub struct TypeTally {
     pub count: u64,
     pub real: u64,
     pub synthetic: u64,
-    /// Bottom-k sample by seeded hash of the id: (priority, order, text hash).
-    sample: BinaryHeap<(u64, u64, u64)>,
+    /// Bottom-k sample by seeded hash of the id: (priority, line, text hash,
+    /// signature).
+    sample: BinaryHeap<(u64, u64, u64, Option<Signature>)>,
     /// Only with `full_stats`.
     pub unique_texts: HashSet<u64>,
     pub texts: u64,
@@ -184,8 +203,17 @@ pub struct TypeTally {
 impl TypeTally {
     /// Unique normalised texts and the sample size, over the seeded sample.
     pub fn sampled_uniqueness(&self) -> (usize, usize) {
-        let unique: HashSet<u64> = self.sample.iter().map(|&(_, _, h)| h).collect();
+        let unique: HashSet<u64> = self.sample.iter().map(|&(_, _, h, _)| h).collect();
         (unique.len(), self.sample.len())
+    }
+
+    /// The sample in priority order, as (line, text hash, signature).
+    pub fn sample(&self) -> Vec<(u64, u64, Option<Signature>)> {
+        let mut v: Vec<_> = self.sample.iter().copied().collect();
+        v.sort_unstable_by_key(|e| (e.0, e.1));
+        v.into_iter()
+            .map(|(_, line, h, sig)| (line, h, sig))
+            .collect()
     }
 }
 
@@ -201,6 +229,57 @@ pub struct FileScan {
     pub duplicate_ids: u64,
     /// An I/O failure that stopped reading the file before its end.
     pub read_error: Option<String>,
+    /// Eval files: records per hard-case tag, in [`Tag::ALL`] order.
+    pub tags: [u64; 4],
+    /// Eval files: every record's fingerprint, for the leak index.
+    pub prints: Vec<EvalPrint>,
+    /// Train files: records found in eval, and the first few of them.
+    pub leaks: u64,
+    pub leak_examples: Vec<LeakAt>,
+}
+
+/// An eval record as the leak index knows it.
+#[derive(Debug, Clone)]
+pub struct EvalPrint {
+    pub line: u64,
+    pub id: Option<String>,
+    pub ty: RecordType,
+    pub fp: Fingerprint,
+}
+
+/// A train record that leaks an eval one.
+#[derive(Debug, Clone)]
+pub struct LeakAt {
+    pub line: u64,
+    pub id: Option<String>,
+    pub ty: RecordType,
+    pub leak: Leak,
+}
+
+/// Leak examples kept per file; the rest are only counted.
+const LEAK_EXAMPLES: usize = 20;
+
+/// The leak index over eval files' prints, numbered in file then line order;
+/// [`leak_names`] names the same numbers.
+pub fn leak_index(scans: &[&FileScan], threshold: f64) -> LeakIndex {
+    let mut index = LeakIndex::new(threshold);
+    for (i, p) in scans.iter().flat_map(|s| &s.prints).enumerate() {
+        index.add(&p.fp, i);
+    }
+    index
+}
+
+/// `FILE:LINE (id)` of each eval record, in [`leak_index`]'s numbering.
+pub fn leak_names(scans: &[&FileScan]) -> Vec<String> {
+    scans
+        .iter()
+        .flat_map(|s| {
+            s.prints.iter().map(|p| match &p.id {
+                Some(id) => format!("{}:{} ({})", s.label, p.line, sanitise(id)),
+                None => format!("{}:{}", s.label, p.line),
+            })
+        })
+        .collect()
 }
 
 impl FileScan {
@@ -248,6 +327,9 @@ struct Merger {
 struct ChunkOut {
     lines: u64,
     records: u64,
+    tags: [u64; 4],
+    prints: Vec<EvalPrint>,
+    leaks: Vec<LeakAt>,
     problems: Vec<(u64, Option<String>, String, String)>,
     ids: Vec<(u128, u64, IdText)>,
     recs: Vec<Rec>,
@@ -281,7 +363,7 @@ impl IdText {
 /// The judged text of a record, hashed only when it may be sampled.
 #[derive(Clone, Copy)]
 enum Text {
-    Hash(u64),
+    Hash(u64, Option<Signature>),
     OutOfSample,
 }
 
@@ -303,6 +385,9 @@ struct Work<'c> {
     bounds: &'c [Option<u64>; 6],
     /// Reused buffer for normalised text.
     norm: String,
+    signer: Signer,
+    prints: Option<Fingerprinter>,
+    role: Role,
 }
 
 /// Chunks read from one input, cut at line ends, with the reader's state.
@@ -352,6 +437,11 @@ impl Reader {
 }
 
 impl<'a> Scanner<'a> {
+    /// Train files scanned from now on are probed against `index`.
+    pub fn set_leak_index(&mut self, index: Arc<LeakIndex>) {
+        self.checker.options.leak_index = Some(index);
+    }
+
     pub fn new(schema: &'a Schema, options: Options) -> Self {
         let fast = schema.is_builtin()
             && options
@@ -389,7 +479,12 @@ impl<'a> Scanner<'a> {
             problems: Vec::new(),
             duplicate_ids: 0,
             read_error: None,
+            tags: [0; 4],
+            prints: Vec::new(),
+            leaks: 0,
+            leak_examples: Vec::new(),
         };
+        let role = scan.role;
         let mut reader = Reader {
             input,
             carry: Vec::new(),
@@ -427,7 +522,7 @@ impl<'a> Scanner<'a> {
                 || {
                     batch
                         .par_iter()
-                        .map(|c| checker.check_chunk(c, &bounds))
+                        .map(|c| checker.check_chunk(c, &bounds, role))
                         .collect::<Vec<_>>()
                 },
             );
@@ -463,6 +558,20 @@ impl Merger {
         chunk: &[u8],
     ) {
         scan.records += out.records;
+        for (total, n) in scan.tags.iter_mut().zip(out.tags) {
+            *total += n;
+        }
+        scan.prints.extend(out.prints.into_iter().map(|mut p| {
+            p.line += base;
+            p
+        }));
+        for mut leak in out.leaks {
+            scan.leaks += 1;
+            if scan.leak_examples.len() < LEAK_EXAMPLES {
+                leak.line += base;
+                scan.leak_examples.push(leak);
+            }
+        }
         for (line, id, field, message) in out.problems {
             scan.problems.push(Problem {
                 path: scan.label.clone(),
@@ -505,9 +614,9 @@ impl Merger {
             match rec.text {
                 None => {}
                 Some(Text::OutOfSample) => tally.texts += 1,
-                Some(Text::Hash(text)) => {
+                Some(Text::Hash(text, sig)) => {
                     tally.texts += 1;
-                    let entry = (rec.priority, base + rec.line, text);
+                    let entry = (rec.priority, base + rec.line, text, sig);
                     if tally.sample.len() < k {
                         tally.sample.push(entry);
                     } else if tally.sample.peek().is_some_and(|top| entry < *top) {
@@ -529,12 +638,17 @@ impl Merger {
 
 impl Checker<'_> {
     /// Checks every line of one chunk; line numbers are relative to the chunk.
-    fn check_chunk(&self, chunk: &[u8], bounds: &[Option<u64>; 6]) -> ChunkOut {
+    fn check_chunk(&self, chunk: &[u8], bounds: &[Option<u64>; 6], role: Role) -> ChunkOut {
+        let wants_prints = (role == Role::Eval && self.options.leakage)
+            || (role == Role::Train && self.options.leak_index.is_some());
         let mut w = Work {
             out: ChunkOut::default(),
             chunk,
             bounds,
             norm: String::new(),
+            signer: Signer::default(),
+            prints: wants_prints.then(|| Fingerprinter::new(self.options.near)),
+            role,
         };
         let mut schema_problems = Vec::new();
         let mut start = 0;
@@ -554,7 +668,7 @@ impl Checker<'_> {
                 if let Some(record) =
                     fast::FastRecord::parse(line).filter(|r| r.valid_under_builtin())
                 {
-                    self.accept(&mut w, n, record.id(), |f| record.get(f));
+                    self.accept(&mut w, n, line, record.id(), |f| record.get(f));
                     continue;
                 }
             }
@@ -576,7 +690,7 @@ impl Checker<'_> {
                     .push((n, id.map(str::to_string), field, message));
             }
             let get = |f: &str| value.get(f).and_then(Value::as_str);
-            self.accept(&mut w, n, id, get);
+            self.accept(&mut w, n, line, id, get);
         }
         w.out
     }
@@ -587,6 +701,7 @@ impl Checker<'_> {
         &self,
         w: &mut Work<'_>,
         n: u64,
+        line: &[u8],
         id: Option<&str>,
         get: impl Fn(&str) -> Option<&'r str>,
     ) {
@@ -633,8 +748,10 @@ impl Checker<'_> {
                 return Text::OutOfSample;
             }
             normalise_into(t, &mut w.norm);
-            Text::Hash(xxh3_64_with_seed(w.norm.as_bytes(), 0))
+            let sig = w.signer.sign(t, self.options.near.shingle);
+            Text::Hash(xxh3_64_with_seed(w.norm.as_bytes(), 0), sig)
         });
+        self.compare(w, n, line, id, ty, &get);
         let (response_chars, input_chars) = if self.options.full_stats {
             let chars = |field: &str| get(field).map_or(0, |s| s.chars().count() as u32);
             let input = if ty == RecordType::Preference {
@@ -660,6 +777,87 @@ impl Checker<'_> {
             input_chars,
         });
     }
+}
+
+impl Checker<'_> {
+    /// What the eval-side gates need: hard-case tags and fingerprints of eval
+    /// records, and train records probed against the eval fingerprints.
+    fn compare<'r>(
+        &self,
+        w: &mut Work<'_>,
+        n: u64,
+        line: &[u8],
+        id: Option<&str>,
+        ty: RecordType,
+        get: &impl Fn(&str) -> Option<&'r str>,
+    ) {
+        let user_side = get(if ty == RecordType::Preference {
+            "prompt"
+        } else {
+            "input"
+        });
+        if w.role == Role::Eval {
+            if let Some(tagger) = &self.options.tagger {
+                let tags = user_side
+                    .map(|t| tagger.tag(t))
+                    .unwrap_or_default()
+                    .union(meta_tags(line));
+                for (count, tag) in w.out.tags.iter_mut().zip(Tag::ALL) {
+                    *count += u64::from(tags.contains(tag));
+                }
+            }
+        }
+        let Some(printer) = w.prints.as_mut() else {
+            return;
+        };
+        let fp = printer.of(user_side, get(ty.response_field()));
+        let id = id.map(str::to_string);
+        match (w.role, &self.options.leak_index) {
+            (Role::Eval, _) => w.out.prints.push(EvalPrint {
+                line: n,
+                id,
+                ty,
+                fp,
+            }),
+            (Role::Train, Some(index)) => {
+                if let Some(leak) = index.probe(&fp) {
+                    w.out.leaks.push(LeakAt {
+                        line: n,
+                        id,
+                        ty,
+                        leak,
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Tags a record carries itself in `meta.tags`; unknown names are ignored.
+/// Most lines have none, so the parse runs only when the word is there.
+fn meta_tags(line: &[u8]) -> Tags {
+    #[derive(serde::Deserialize)]
+    struct Line {
+        meta: Option<Meta>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Meta {
+        tags: Option<Vec<String>>,
+    }
+    let mut tags = Tags::default();
+    if memchr::memmem::find(line, b"\"tags\"").is_none() {
+        return tags;
+    }
+    if let Ok(Line {
+        meta: Some(Meta { tags: Some(names) }),
+    }) = serde_json::from_slice::<Line>(line)
+    {
+        for tag in names.iter().filter_map(|n| Tag::parse(n)) {
+            tags.insert(tag);
+        }
+    }
+    tags
 }
 
 /// Reads until `buf` holds at least a chunk; true at end of input.

@@ -1,6 +1,6 @@
 use serde_json::Value;
 
-use crate::util::{Dir, TYPES, rec, run, v8_profile, varied};
+use crate::util::{Dir, TYPES, hard_cases, rec, run, v8_profile, varied};
 
 fn gates(out: &str) -> Value {
     let v: Value = serde_json::from_str(out).unwrap_or_else(|e| panic!("not JSON ({e}): {out}"));
@@ -45,7 +45,7 @@ fn the_v8_profile_fails_uniqueness_per_type() {
         assert!(row.contains("6 unique / 2000 sampled"), "{row}");
     }
     assert!(
-        out.contains("FAILED: 4 of 7 gates (uniqueness, real_share)"),
+        out.contains("FAILED: 4 of 12 gates (uniqueness, real_share)"),
         "{out}"
     );
 
@@ -71,15 +71,22 @@ fn the_v8_profile_fails_uniqueness_per_type() {
 fn a_healthy_train_and_eval_pass_every_gate() {
     let d = Dir::new();
     d.write("train.jsonl", varied("t", 20, 4));
-    d.write("eval.jsonl", varied("e", 3, 0));
+    d.write("eval.jsonl", varied("e", 3, 0) + &hard_cases("e"));
     let (code, out, err) = run(d.revmine().args(["check", "train.jsonl", "eval.jsonl"]));
     assert_eq!(code, 0, "{out}{err}");
-    assert!(out.contains("PASSED: 10 gates checked"), "{out}");
+    assert!(out.contains("PASSED: 21 gates checked"), "{out}");
     assert!(
         out.contains("train.jsonl (train): 120 records")
-            && out.contains("eval.jsonl (eval): 18 records"),
+            && out.contains("eval.jsonl (eval): 38 records"),
         "{out}"
     );
+    for tag in ["ambiguity", "conflicting_priorities", "stress", "follow_up"] {
+        assert!(
+            out.lines()
+                .any(|l| l.starts_with("eval_hard_cases") && l.contains(tag) && l.contains("pass")),
+            "{tag}: {out}"
+        );
+    }
 }
 
 #[test]
@@ -111,8 +118,13 @@ fn json_report_has_the_documented_shape() {
             "uniqueness",
             "uniqueness",
             "uniqueness",
+            "near_duplicates",
+            "near_duplicates",
+            "near_duplicates",
             "mix",
-            "real_share"
+            "real_share",
+            "leakage",
+            "eval_hard_cases"
         ]
     );
     assert_eq!(rows(&r, "real_share")[0].2, serde_json::json!(0.4));
@@ -183,6 +195,34 @@ fn each_gate_fails_on_its_own_fault() {
     d.write("c_train.jsonl", no_traj);
     // real_share: 60% real
     d.write("d_train.jsonl", varied("d", 10, 6));
+    // leakage: an eval answer copied into train with one word changed
+    let answer = "Write down the three blockers first then ask the platform team about the \
+                  quota and move the launch review to Thursday so design can join";
+    d.write(
+        "e_train.jsonl",
+        format!(
+            "{good}{}\n",
+            rec("e_copy", "qa", "real", &answer.replace("join", "attend"))
+        ),
+    );
+    d.write(
+        "e_eval.jsonl",
+        format!("{}\n", rec("e_orig", "qa", "real", answer)),
+    );
+    // near_duplicates: one template with a name swapped in
+    let templated: String = (0..20)
+        .map(|i| {
+            rec(
+                &format!("n{i}"),
+                "chat",
+                "real",
+                &format!("Hi Person{i}, {answer}"),
+            ) + "\n"
+        })
+        .collect();
+    d.write("f.jsonl", templated);
+    // eval_hard_cases: an eval set without them
+    d.write("g_eval.jsonl", varied("g_e", 3, 0));
     let cases = [
         (
             vec!["a_train.jsonl"],
@@ -192,7 +232,8 @@ fn each_gate_fails_on_its_own_fault() {
         (
             vec!["a_train.jsonl", "b_eval.jsonl"],
             "unique_ids",
-            "b_eval.jsonl:1: g_chat_0: id: duplicate id, first at a_train.jsonl:1",
+            // check reads eval files first (to probe train for leaks)
+            "a_train.jsonl:1: g_chat_0: id: duplicate id, first at b_eval.jsonl:1",
         ),
         (
             vec!["c_train.jsonl"],
@@ -200,6 +241,21 @@ fn each_gate_fails_on_its_own_fault() {
             "missing or under share: trajectory",
         ),
         (vec!["d_train.jsonl"], "real_share", "36 of 60 records"),
+        (
+            vec!["e_train.jsonl", "e_eval.jsonl"],
+            "leakage",
+            "e_train.jsonl:61 (e_copy) output 0.9",
+        ),
+        (
+            vec!["f.jsonl"],
+            "near_duplicates",
+            "19 of 20 distinct sampled `output` near another",
+        ),
+        (
+            vec!["g_eval.jsonl"],
+            "eval_hard_cases",
+            "0 of 18 eval records tagged ambiguity",
+        ),
     ];
     for (files, gate, detail) in cases {
         let (code, out, _) = run(d.revmine().arg("check").arg("--json").args(&files));

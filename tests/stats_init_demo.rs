@@ -20,7 +20,8 @@ fn stats_recomputes_the_plans_measured_state() {
         "- qa output: 6 unique / 3000 total (0.0020)",
         "- preference chosen: 6 unique / 3000 total (0.0020)",
         "- source: real 0, synthetic 18000, unlabelled 0",
-        "- chat: output 18 / 18 / 18 / 18; input 16 / 16 / 16 / 16",
+        // "User: what next for v8_00001?"
+        "- chat: output 18 / 18 / 18 / 18; input 29 / 29 / 29 / 29",
     ] {
         assert!(
             out.lines().any(|l| l == line),

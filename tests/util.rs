@@ -53,9 +53,9 @@ pub fn run(cmd: &mut assert_cmd::Command) -> (i32, String, String) {
 pub fn rec(id: &str, ty: &str, source: &str, text: &str) -> String {
     let body = match ty {
         "preference" => format!(
-            r#""prompt":"How should I say this?","chosen":"{text}","rejected":"draft of {text}""#
+            r#""prompt":"How should I say {id}?","chosen":"{text}","rejected":"draft of {text}""#
         ),
-        "chat" => format!(r#""input":"User: what next?","output":"{text}""#),
+        "chat" => format!(r#""input":"User: what next for {id}?","output":"{text}""#),
         _ => format!(r#""input":"question {id}","output":"{text}""#),
     };
     format!(r#"{{"id":"{id}","record_type":"{ty}","source":"{source}",{body}}}"#)
@@ -107,7 +107,29 @@ pub fn varied(prefix: &str, per_type: usize, real_per_10: usize) -> String {
                 &format!("{prefix}_{ty}_{i}"),
                 ty,
                 source,
-                &format!("Distinct answer {i} for {ty}."),
+                &format!("Distinct answer {i} for {ty} in {prefix}."),
+            ));
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// Eval hard cases: five chat records per tag, each distinct, so an eval
+/// file meets the default `eval_hard_cases` minimums.
+pub fn hard_cases(prefix: &str) -> String {
+    let inputs = [
+        "User: Can you fix it for case {i}? Not sure which one you need.",
+        "User: Sales promised date {i} but legal wants a review; I can't do both. Which first?",
+        "User: Production is down for customer {i} and I'm panicking.",
+        "User: Plan sprint {i}.\\nAssistant: Sure, what scope?\\nUser: Only the billing work.",
+    ];
+    let mut out = String::new();
+    for (t, input) in inputs.iter().enumerate() {
+        for i in 0..5 {
+            let input = input.replace("{i}", &i.to_string());
+            out.push_str(&format!(
+                r#"{{"id":"{prefix}_h{t}_{i}","record_type":"chat","source":"real","input":"{input}","output":"Hard case answer {t} {i} from {prefix}."}}"#
             ));
             out.push('\n');
         }

@@ -1,10 +1,14 @@
 //! The plan's gates, one file each. A gate reads finished scans and the config
 //! and returns results; it never reads files itself.
 //!
-//! Gate names (`schema`, `unique_ids`, `uniqueness`, `mix`, `real_share`) are
-//! part of the interface: scripts match on them in `check --json`.
+//! Gate names (`schema`, `unique_ids`, `uniqueness`, `near_duplicates`, `mix`,
+//! `real_share`, `leakage`, `eval_hard_cases`) are part of the interface:
+//! scripts match on them in `check --json`.
 
+mod eval_hard_cases;
+mod leakage;
 mod mix;
+mod near_duplicates;
 mod real_share;
 mod schema;
 mod unique_ids;
@@ -49,8 +53,11 @@ pub fn run_all(scans: &[FileScan], config: &Config) -> Vec<GateResult> {
     let train: Vec<&FileScan> = scans.iter().filter(|s| s.role == Role::Train).collect();
     let mut out = vec![schema::gate(scans), unique_ids::gate(scans)];
     out.extend(uniqueness::gate(scans, &config.gates.uniqueness));
+    out.extend(near_duplicates::gate(scans, config));
     out.push(mix::gate(&train, &config.gates.mix));
     out.push(real_share::gate(&train, &config.gates.real_share));
+    out.push(leakage::gate(scans, config));
+    out.extend(eval_hard_cases::gate(scans, config));
     out
 }
 
