@@ -125,8 +125,13 @@ impl Session {
     fn scan(self, full_stats: bool, leaks: bool) -> (Config, Vec<FileScan>, Vec<Error>) {
         let total: u64 = self.inputs.iter().filter_map(Input::size).sum();
         let progress = progress_bar(total);
-        let mut scanner =
-            Scanner::new(&self.schema, Options::from_config(&self.config, full_stats));
+        let mut options = Options::from_config(&self.config, full_stats);
+        if self.inputs.iter().any(|i| i.role == Role::Eval) {
+            options.tagger = crate::tags::Tagger::new(&self.config.tags)
+                .ok()
+                .map(std::sync::Arc::new);
+        }
+        let mut scanner = Scanner::new(&self.schema, options);
         // Eval files first, so train files can be probed against their
         // fingerprints in the same pass; the report keeps the given order.
         let mut order: Vec<(usize, Input)> = self.inputs.into_iter().enumerate().collect();

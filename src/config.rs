@@ -276,10 +276,12 @@ impl Config {
         let mut base: toml::Table = DEFAULT_TOML
             .parse()
             .map_err(|e: toml::de::Error| config_err(e.to_string()))?;
+        let mut own_tags = false;
         if let Some(user) = user {
             let over: toml::Table = user
                 .parse()
                 .map_err(|e: toml::de::Error| config_err(e.to_string()))?;
+            own_tags = over.contains_key("tags");
             merge(&mut base, over);
         }
         let mut config: Config = toml::Value::Table(base)
@@ -287,6 +289,12 @@ impl Config {
             .map_err(|e: toml::de::Error| config_err(e.to_string().trim().replace('\n', " ")))?;
         config.origin = path.map(Path::to_path_buf);
         config.check().map_err(config_err)?;
+        // Compiling the lexicons costs ~10 ms, which the pre-commit hook
+        // would pay on every commit: the built-in ones are tested, so only
+        // the user's own are compiled here, to fail before any work starts.
+        if own_tags {
+            crate::tags::Tagger::new(&config.tags).map_err(config_err)?;
+        }
         Ok(config)
     }
 
@@ -371,7 +379,6 @@ impl Config {
                 ));
             }
         }
-        crate::tags::Tagger::new(&self.tags)?;
         let t = self.build.real_share.target;
         let r = &self.gates.real_share;
         if !(r.min..=r.max).contains(&t) {

@@ -153,7 +153,8 @@ pub struct Options {
     /// Eval fingerprints that train records are probed against; set with
     /// [`Scanner::set_leak_index`] once the eval files are read.
     pub leak_index: Option<Arc<LeakIndex>>,
-    /// Counts hard-case tags in eval files.
+    /// Counts hard-case tags in eval files; set only when there are eval
+    /// files, since compiling the lexicons is most of a small check's time.
     pub tagger: Option<Arc<Tagger>>,
 }
 
@@ -178,8 +179,7 @@ impl Options {
             near: config.near_duplicates.similarity(),
             leakage: config.gates.leakage.enabled,
             leak_index: None,
-            // Config::load compiled these lexicons already.
-            tagger: Tagger::new(&config.tags).ok().map(Arc::new),
+            tagger: None,
         }
     }
 }

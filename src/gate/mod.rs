@@ -84,7 +84,12 @@ pub(crate) mod tests {
     /// Scans `lines` as one file with the default config.
     pub(crate) fn scan(label: &str, role: Role, lines: &[String]) -> FileScan {
         let schema = Schema::builtin().unwrap();
-        let mut s = Scanner::new(&schema, Options::from_config(&Config::default(), false));
+        let config = Config::default();
+        let mut options = Options::from_config(&config, false);
+        options.tagger = Some(std::sync::Arc::new(
+            crate::tags::Tagger::new(&config.tags).unwrap(),
+        ));
+        let mut s = Scanner::new(&schema, options);
         let text = lines.join("\n");
         s.scan(
             Input::from_bytes(label, role, text.into_bytes()),
