@@ -116,6 +116,20 @@ enum Command {
         \"skipped\", \"value\", \"threshold\", \"detail\"}], \"errors\": [..]}."
     )]
     Check(DatasetArgs),
+    /// Convert a dataset to the rows TRL, OpenAI fine-tuning or ShareGPT (LLaMA-Factory) trainers read.
+    #[command(
+        after_help = "Examples:\n  revmine export train.jsonl --to trl -o trl.jsonl\n  \
+        revmine export pairs.jsonl --to trl --style standard -o dpo.jsonl\n  \
+        revmine export train.jsonl --to openai -o openai.jsonl --json\n  \
+        revmine export train.jsonl --to sharegpt --kind preference --with-id > prefs.jsonl\n\n\
+        SFT records (chat, qa, knowledge, memory, trajectory) become messages/conversations; preference\n\
+        records become preference rows. One file never holds both (their columns differ): a mixed input\n\
+        written with -o out.jsonl goes to out.sft.jsonl and out.pref.jsonl; to standard output it is an\n\
+        error unless --kind picks one. A malformed line stops the run (FILE:LINE: ID: FIELD: message) and\n\
+        nothing is written. --json prints {\"input\", \"format\", \"style\", \"records\", \"types\",\n\
+        \"outputs\": [{\"path\", \"kind\", \"rows\"}], \"skipped\", \"system_dropped\"} on stdout."
+    )]
+    Export(ExportCliArgs),
     /// Recompute the plan's "Current State (Measured)" block: counts, uniqueness, lengths.
     #[command(
         after_help = "Examples:\n  revmine stats assistant_dataset_train.v8.jsonl\n  revmine stats --json d.jsonl"
@@ -201,6 +215,59 @@ struct MineCliArgs {
     /// Print the summary as JSON on stdout (needs --output).
     #[arg(long, requires = "output")]
     json: bool,
+}
+
+#[derive(Debug, Args)]
+struct ExportCliArgs {
+    /// The JSONL dataset; `-` reads standard input.
+    #[arg(value_name = "FILE")]
+    file: PathBuf,
+    /// Row format to write.
+    #[arg(long, value_name = "FORMAT", value_parser = ["trl", "openai", "sharegpt"])]
+    to: String,
+    /// Write here (replaced atomically; split in two for a mixed input); default standard output.
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// TRL preference rows: conversational (role/content messages, rendered with the model's chat
+    /// template) or standard (plain strings) [default: conversational].
+    #[arg(long, value_parser = ["conversational", "standard"])]
+    style: Option<String>,
+    /// auto: whatever the input holds; sft or preference: only that kind (the other is skipped and counted).
+    #[arg(long, default_value = "auto", value_parser = ["auto", "sft", "preference"])]
+    kind: String,
+    /// Add each record's id as an `id` column.
+    #[arg(long)]
+    with_id: bool,
+    /// Print the summary as JSON on stdout (needs --output).
+    #[arg(long, requires = "output")]
+    json: bool,
+}
+
+fn export_args(a: &ExportCliArgs) -> anyhow::Result<revmine::export::ExportArgs> {
+    use revmine::export::{ExportArgs, Format, Options};
+    let format: Format = a.to.parse().map_err(anyhow::Error::msg)?;
+    if a.style.is_some() && format != Format::Trl {
+        anyhow::bail!(
+            "--style applies to --to trl only (OpenAI and ShareGPT have one preference shape)"
+        );
+    }
+    Ok(ExportArgs {
+        file: a.file.clone(),
+        output: a.output.clone(),
+        cwd: std::env::current_dir()?,
+        options: Options {
+            format,
+            style: a
+                .style
+                .as_deref()
+                .unwrap_or("conversational")
+                .parse()
+                .map_err(anyhow::Error::msg)?,
+            kind: a.kind.parse().map_err(anyhow::Error::msg)?,
+            with_id: a.with_id,
+        },
+        json: a.json,
+    })
 }
 
 #[derive(Debug, Args)]
@@ -384,6 +451,7 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<Exit> {
         }
         Command::Validate(a) => app::validate(&cli.dataset_options(a)?, &mut out, &mut err)?,
         Command::Check(a) => app::check(&cli.dataset_options(a)?, &mut out, &mut err)?,
+        Command::Export(a) => revmine::export::run(&export_args(a)?, &mut out, &mut err)?,
         Command::Stats(a) => app::stats(&cli.dataset_options(a)?, &mut out, &mut err)?,
         Command::Hook { action, repo } => hook(action, repo, &mut out)?,
         Command::Init { path, force } => {

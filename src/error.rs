@@ -31,6 +31,8 @@ pub enum Error {
     Sample { message: String },
     #[error(transparent)]
     Git(#[from] crate::source::git::GitError),
+    #[error(transparent)]
+    Export(#[from] crate::export::ExportError),
     #[error("{flag}: {message}")]
     Usage { flag: &'static str, message: String },
 }

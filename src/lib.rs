@@ -7,6 +7,7 @@
 //! - [`schema`] and [`record`] say what a valid record is;
 //! - [`gate`] judges finished scans against the [`config`]'s thresholds;
 //! - [`stats`] recomputes the plan's measured-state block;
+//! - [`export`] writes records as TRL, OpenAI or ShareGPT rows;
 //! - [`app`] holds the commands as the binary runs them.
 //!
 //! ```
@@ -30,6 +31,7 @@ pub mod app;
 pub mod config;
 pub mod demo;
 pub mod error;
+pub mod export;
 pub mod fast;
 pub mod fingerprint;
 pub mod gate;

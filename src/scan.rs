@@ -127,7 +127,7 @@ impl fmt::Display for Problem {
 }
 
 /// Ids come from untrusted files and are printed to terminals: escape control characters.
-fn sanitise(s: &str) -> String {
+pub(crate) fn sanitise(s: &str) -> String {
     const MAX: usize = 80;
     let mut out: String = s.chars().take(MAX).flat_map(char::escape_debug).collect();
     if s.chars().nth(MAX).is_some() {
@@ -888,7 +888,7 @@ fn count_lines(chunk: &[u8]) -> u64 {
 }
 
 /// Says why a line is not JSON, naming the column, and tells bad UTF-8 apart.
-fn json_error(line: &[u8], e: &serde_json::Error) -> String {
+pub(crate) fn json_error(line: &[u8], e: &serde_json::Error) -> String {
     if let Err(utf8) = std::str::from_utf8(line) {
         return format!(
             "invalid UTF-8 at byte {} of the line",

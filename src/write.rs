@@ -149,6 +149,15 @@ impl AtomicLines {
             .map_err(err)
     }
 
+    /// Commits to `path` in place of the target named at creation, for an
+    /// output whose name depends on what the input turned out to hold
+    /// (`export` splits a mixed input in two). `path` must be in the same
+    /// directory as that target, so the rename stays atomic.
+    pub fn commit_as(mut self, path: &Path) -> Result<(), Error> {
+        self.path = path.to_path_buf();
+        self.commit()
+    }
+
     pub fn commit(mut self) -> Result<(), Error> {
         let path = std::mem::take(&mut self.path);
         let err = |source| Error::Write {

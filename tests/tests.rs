@@ -6,6 +6,7 @@ mod util;
 
 mod check;
 mod convert;
+mod export;
 mod hook;
 mod mine;
 mod stats_init_demo;
