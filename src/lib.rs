@@ -28,6 +28,7 @@
 //! ```
 
 pub mod app;
+pub mod build;
 pub mod config;
 pub mod demo;
 pub mod error;
