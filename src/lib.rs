@@ -7,7 +7,9 @@
 //! - [`schema`] and [`record`] say what a valid record is;
 //! - [`gate`] judges finished scans against the [`config`]'s thresholds;
 //! - [`stats`] recomputes the plan's measured-state block;
-//! - [`app`] holds the commands as the binary runs them.
+//! - [`sample`], [`html`] and [`signoff`] make and record the spot-check review,
+//!   [`promote`] moves a dataset into place only when it passes;
+//! - [`app`] and [`review`] hold the commands as the binary runs them.
 //!
 //! ```
 //! use revmine::config::{Config, Role};
@@ -28,19 +30,25 @@
 
 pub mod app;
 pub mod config;
+pub mod content_hash;
 pub mod demo;
 pub mod error;
 pub mod fast;
 pub mod gate;
 pub mod hook;
+pub mod html;
 pub mod ingest;
 pub mod markdown;
 pub mod mine;
 pub mod mine_options;
 pub mod notes;
+pub mod promote;
 pub mod record;
+pub mod review;
+pub mod sample;
 pub mod scan;
 pub mod schema;
+pub mod signoff;
 pub mod source;
 pub mod stats;
 pub mod unit;

@@ -10,7 +10,7 @@ use std::collections::hash_map::Entry;
 use std::collections::{BinaryHeap, HashMap, HashSet};
 use std::fmt;
 use std::io::{ErrorKind, Read};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 use serde::Serialize;
@@ -18,10 +18,12 @@ use serde_json::Value;
 use xxhash_rust::xxh3::{xxh3_64_with_seed, xxh3_128};
 
 use crate::config::{Config, Role};
+use crate::content_hash::{ContentHash, ContentHasher};
 use crate::error::Error;
 use crate::fast;
 use crate::record::{RecordType, check_chat_input, normalise_into};
 use crate::schema::Schema;
+use crate::signoff::Ledger;
 
 const CHUNK: usize = 1 << 20;
 const BOM: &[u8] = b"\xEF\xBB\xBF";
@@ -32,6 +34,9 @@ pub struct Input {
     pub role: Role,
     reader: Box<dyn Read + Send>,
     len: Option<u64>,
+    /// Where the file lies on disk, when it does: the command layer finds its
+    /// sign-off ledger beside it (the scan itself never reads other files).
+    origin: Option<PathBuf>,
 }
 
 impl Input {
@@ -54,6 +59,7 @@ impl Input {
             role,
             reader: Box::new(file),
             len: Some(meta.len()),
+            origin: Some(base.join(path)),
         })
     }
 
@@ -64,6 +70,7 @@ impl Input {
             role,
             reader: Box::new(std::io::Cursor::new(bytes)),
             len: Some(len),
+            origin: None,
         }
     }
 
@@ -73,7 +80,14 @@ impl Input {
             role,
             reader: Box::new(std::io::stdin()),
             len: None,
+            origin: None,
         }
+    }
+
+    /// Names the file on disk these bytes stand for (a staged file's work-tree path).
+    pub fn with_origin(mut self, origin: PathBuf) -> Self {
+        self.origin = Some(origin);
+        self
     }
 
     /// Size in bytes when known up front (not for standard input); drives the progress bar.
@@ -201,6 +215,13 @@ pub struct FileScan {
     pub duplicate_ids: u64,
     /// An I/O failure that stopped reading the file before its end.
     pub read_error: Option<String>,
+    /// [`ContentHash`] of every byte read; `None` when a read failed, since
+    /// the hash would then not be the file's.
+    pub content_hash: Option<ContentHash>,
+    /// Where the file lies on disk, if it does (see [`Input::with_origin`]).
+    pub origin: Option<PathBuf>,
+    /// Sign-offs for this file, loaded by the command layer for `spot_check`.
+    pub signoffs: Ledger,
 }
 
 impl FileScan {
@@ -313,6 +334,9 @@ struct Reader {
     eof: bool,
     error: Option<String>,
     batch_len: usize,
+    /// Fed every byte as it is read, here on the reader's side, so hashing
+    /// costs no extra pass.
+    hasher: ContentHasher,
 }
 
 impl Reader {
@@ -320,7 +344,10 @@ impl Reader {
         let mut batch = Vec::with_capacity(self.batch_len);
         while batch.len() < self.batch_len && !self.eof {
             let mut buf = std::mem::take(&mut self.carry);
-            match fill_chunk(&mut self.input.reader, &mut buf) {
+            let fresh = buf.len();
+            let filled = fill_chunk(&mut self.input.reader, &mut buf);
+            self.hasher.update(&buf[fresh..]);
+            match filled {
                 Ok(done) => self.eof = done,
                 Err(e) => {
                     self.error = Some(e.to_string());
@@ -389,6 +416,9 @@ impl<'a> Scanner<'a> {
             problems: Vec::new(),
             duplicate_ids: 0,
             read_error: None,
+            content_hash: None,
+            origin: input.origin.clone(),
+            signoffs: Ledger::NotLoaded,
         };
         let mut reader = Reader {
             input,
@@ -397,6 +427,7 @@ impl<'a> Scanner<'a> {
             eof: false,
             error: None,
             batch_len: rayon::current_num_threads().max(1) * 4,
+            hasher: ContentHasher::default(),
         };
         let checker = &self.checker;
         let merger = &mut self.merger;
@@ -435,6 +466,9 @@ impl<'a> Scanner<'a> {
             batch = next;
         }
         scan.read_error = reader.error.take();
+        if scan.read_error.is_none() {
+            scan.content_hash = Some(reader.hasher.finish());
+        }
         // duplicates are found at merge time, after their chunk's own problems
         scan.problems.sort_by_key(|p| p.line);
         if let Some(message) = &scan.read_error {
@@ -723,6 +757,11 @@ mod tests {
     fn line_numbers_survive_blank_lines_crlf_and_bom() {
         let text = "\u{feff}{\"id\":\"a\",\"record_type\":\"qa\",\"input\":\"q\",\"output\":\"o\"}\r\n\r\n{bad\r\n";
         let s = scan(text);
+        assert_eq!(
+            s.content_hash,
+            Some(ContentHash::of_bytes(text.as_bytes())),
+            "the hash is of the bytes as stored, BOM and CRLF included"
+        );
         assert_eq!(s.records, 2);
         assert_eq!(s.problems.len(), 1, "{:?}", s.problems);
         assert_eq!(s.problems[0].line, 3);
@@ -745,6 +784,7 @@ mod tests {
         }
         text.push_str("{\"id\":\"r0\",\"record_type\":\"qa\",\"input\":\"q\",\"output\":\"o\"}");
         let s = scan(&text);
+        assert_eq!(s.content_hash, Some(ContentHash::of_bytes(text.as_bytes())));
         assert_eq!(s.records, 3001);
         assert_eq!(s.duplicate_ids, 1);
         let p = &s.problems[0];

@@ -8,5 +8,6 @@ mod check;
 mod convert;
 mod hook;
 mod mine;
+mod review;
 mod stats_init_demo;
 mod validate;

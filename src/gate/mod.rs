@@ -1,12 +1,14 @@
 //! The plan's gates, one file each. A gate reads finished scans and the config
 //! and returns results; it never reads files itself.
 //!
-//! Gate names (`schema`, `unique_ids`, `uniqueness`, `mix`, `real_share`) are
-//! part of the interface: scripts match on them in `check --json`.
+//! Gate names (`schema`, `unique_ids`, `uniqueness`, `mix`, `real_share`,
+//! `spot_check`) are part of the interface: scripts match on them in
+//! `check --json`.
 
 mod mix;
 mod real_share;
 mod schema;
+mod spot_check;
 mod unique_ids;
 mod uniqueness;
 
@@ -51,6 +53,7 @@ pub fn run_all(scans: &[FileScan], config: &Config) -> Vec<GateResult> {
     out.extend(uniqueness::gate(scans, &config.gates.uniqueness));
     out.push(mix::gate(&train, &config.gates.mix));
     out.push(real_share::gate(&train, &config.gates.real_share));
+    out.extend(spot_check::gate(scans, &config.gates.spot_check));
     out
 }
 
