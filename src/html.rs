@@ -116,7 +116,7 @@ fn record(s: &mut String, i: usize, total: usize, p: &Picked) {
         "<article class=\"record\" data-type=\"{}\" id=\"r{i}\"><div class=\"rhead\">\
          <span class=\"box\" aria-hidden=\"true\">\u{2610}</span><b>{i}/{total}</b>\
          <code class=\"rid\">{}</code><span class=\"tag\">{}</span><span class=\"tag\">{}</span>\
-         <span class=\"note\">line {}</span></div>\n",
+         <span class=\"note\">line {}</span></div>",
         esc(ty),
         esc(&p.id),
         esc(ty),
@@ -192,15 +192,13 @@ fn preference(s: &mut String, p: &Picked) {
     s.push_str("<div class=\"conv\">");
     bubble(s, Speaker::User, "", prompt);
     s.push_str("</div>");
-    let (mut left, mut right) = (String::new(), String::new());
-    if chosen.len() + rejected.len() > MAX_DIFF_BYTES {
-        left = esc(rejected);
-        right = esc(chosen);
+    let (left, right) = if chosen.len() + rejected.len() > MAX_DIFF_BYTES {
         s.push_str("<p class=\"note\">too long for a word diff; shown whole</p>");
+        (esc(rejected), esc(chosen))
     } else {
         let diff = TextDiff::from_words(rejected, chosen);
-        // Each side: its text as (changed, text) runs, unchanged or changed.
-        let (mut old, mut new): (Vec<(bool, String)>, Vec<(bool, String)>) = Default::default();
+        // Each side: its text as runs, unchanged or changed.
+        let (mut old, mut new): (Vec<Run>, Vec<Run>) = Default::default();
         for change in diff.iter_all_changes() {
             let v = change.value();
             match change.tag() {
@@ -212,9 +210,11 @@ fn preference(s: &mut String, p: &Picked) {
                 ChangeTag::Insert => push_run(&mut new, true, v),
             }
         }
-        left = marked(&join_gaps(old), "del");
-        right = marked(&join_gaps(new), "ins");
-    }
+        (
+            marked(&join_gaps(old), "del"),
+            marked(&join_gaps(new), "ins"),
+        )
+    };
     let _ = write!(
         s,
         "<div class=\"diff\"><div class=\"side rejected\"><h3>rejected</h3>{left}</div>\
@@ -222,8 +222,11 @@ fn preference(s: &mut String, p: &Picked) {
     );
 }
 
+/// A stretch of one side's text: (changed, text).
+type Run = (bool, String);
+
 /// Appends `text` to the last run if it has the same state, else starts one.
-fn push_run(runs: &mut Vec<(bool, String)>, changed: bool, text: &str) {
+fn push_run(runs: &mut Vec<Run>, changed: bool, text: &str) {
     match runs.last_mut() {
         Some((c, t)) if *c == changed => t.push_str(text),
         _ => runs.push((changed, text.to_string())),
@@ -232,8 +235,8 @@ fn push_run(runs: &mut Vec<(bool, String)>, changed: bool, text: &str) {
 
 /// Folds a whitespace-only unchanged run between two changed runs into one
 /// changed run, so a rewritten phrase reads as one mark, not a mark per word.
-fn join_gaps(runs: Vec<(bool, String)>) -> Vec<(bool, String)> {
-    let mut out: Vec<(bool, String)> = Vec::with_capacity(runs.len());
+fn join_gaps(runs: Vec<Run>) -> Vec<Run> {
+    let mut out: Vec<Run> = Vec::with_capacity(runs.len());
     let mut it = runs.into_iter().peekable();
     while let Some((changed, text)) = it.next() {
         let gap = !changed && text.trim().is_empty();
@@ -252,7 +255,7 @@ fn join_gaps(runs: Vec<(bool, String)>) -> Vec<(bool, String)> {
 }
 
 /// The runs as escaped HTML, changed runs wrapped in `<tag>`.
-fn marked(runs: &[(bool, String)], tag: &str) -> String {
+fn marked(runs: &[Run], tag: &str) -> String {
     let mut s = String::new();
     for (changed, text) in runs {
         if *changed {

@@ -304,13 +304,13 @@ mod tests {
             seed: 1,
             sheet: "r.md".into(),
         };
-        append(&d, &[e.clone()]).unwrap();
-        append(&d, &[e.clone()]).unwrap();
+        append(&d, std::slice::from_ref(&e)).unwrap();
+        append(&d, std::slice::from_ref(&e)).unwrap();
         let e2 = SignOff {
             content_hash: ContentHash(2),
             ..e.clone()
         };
-        append(&d, &[e2.clone()]).unwrap();
+        append(&d, std::slice::from_ref(&e2)).unwrap();
         assert_eq!(load(&d), Ledger::Found(vec![e.clone(), e2]));
         std::fs::write(ledger_path(&d), "{oops").unwrap();
         assert!(matches!(load(&d), Ledger::Unreadable(_)));

@@ -45,7 +45,7 @@ fn the_v8_profile_fails_uniqueness_per_type() {
         assert!(row.contains("6 unique / 2000 sampled"), "{row}");
     }
     assert!(
-        out.contains("FAILED: 4 of 7 gates (uniqueness, real_share)"),
+        out.contains("FAILED: 4 of 8 gates (uniqueness, real_share)"),
         "{out}"
     );
 
@@ -74,7 +74,7 @@ fn a_healthy_train_and_eval_pass_every_gate() {
     d.write("eval.jsonl", varied("e", 3, 0));
     let (code, out, err) = run(d.revmine().args(["check", "train.jsonl", "eval.jsonl"]));
     assert_eq!(code, 0, "{out}{err}");
-    assert!(out.contains("PASSED: 10 gates checked"), "{out}");
+    assert!(out.contains("PASSED: 11 gates checked"), "{out}");
     assert!(
         out.contains("train.jsonl (train): 120 records")
             && out.contains("eval.jsonl (eval): 18 records"),
@@ -112,7 +112,8 @@ fn json_report_has_the_documented_shape() {
             "uniqueness",
             "uniqueness",
             "mix",
-            "real_share"
+            "real_share",
+            "spot_check"
         ]
     );
     assert_eq!(rows(&r, "real_share")[0].2, serde_json::json!(0.4));
