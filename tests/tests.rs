@@ -4,6 +4,7 @@
 
 mod util;
 
+mod browser;
 mod check;
 mod convert;
 mod hook;
