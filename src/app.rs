@@ -52,30 +52,51 @@ pub struct DatasetOptions {
 }
 
 /// Config, schema and inputs of one dataset command, before any record is read.
-struct Session {
-    config: Config,
-    schema: Schema,
-    inputs: Vec<Input>,
+pub(crate) struct Session {
+    pub(crate) config: Config,
+    pub(crate) schema: Schema,
+    pub(crate) inputs: Vec<Input>,
     /// Files that could not be opened: reported, and the run exits 2.
-    errors: Vec<Error>,
+    pub(crate) errors: Vec<Error>,
+}
+
+/// The config (named, found upwards, or built in) and the schema it or `schema` names.
+pub(crate) fn config_and_schema(
+    config: Option<&Path>,
+    schema: Option<&Path>,
+    cwd: &Path,
+) -> Result<(Config, Schema), Error> {
+    let config = Config::load(config, cwd)?;
+    let schema = match schema
+        .map(Path::to_path_buf)
+        .or_else(|| config.schema_path())
+    {
+        Some(path) => Schema::from_file(&path)?,
+        None => Schema::builtin()?,
+    };
+    Ok((config, schema))
 }
 
 impl Session {
     fn open(opts: &DatasetOptions, discover: bool) -> Result<Self, Error> {
-        let config = Config::load(opts.config.as_deref(), &opts.cwd)?;
-        let schema = match opts.schema.clone().or_else(|| config.schema_path()) {
-            Some(path) => Schema::from_file(&path)?,
-            None => Schema::builtin()?,
-        };
+        let (config, schema) =
+            config_and_schema(opts.config.as_deref(), opts.schema.as_deref(), &opts.cwd)?;
         let roles = config.matchers()?;
         if opts.staged {
+            // Sign-off ledgers of staged files are read from the work tree.
+            let work_tree = crate::source::git::work_tree(&opts.cwd);
             let keep =
                 |p: &str| roles.is_dataset(Path::new(p)) || roles.role(Path::new(p)) != Role::Other;
             let inputs = crate::source::git::staged_files(&opts.cwd, &keep)?
                 .into_iter()
                 .map(|f| {
                     let role = roles.role(Path::new(&f.path));
-                    Input::from_bytes(f.path, role, f.content)
+                    let origin = work_tree.as_ref().map(|w| w.join(&f.path));
+                    let input = Input::from_bytes(f.path, role, f.content);
+                    match origin {
+                        Some(o) => input.with_origin(o),
+                        None => input,
+                    }
                 })
                 .collect();
             return Ok(Session {
@@ -122,7 +143,7 @@ impl Session {
     /// `leaks`: read eval files first so train files are probed for eval
     /// records in the same pass (only `check` judges leakage, and only it
     /// pays for the order: a duplicate id is then "first" in the eval file).
-    fn scan(self, full_stats: bool, leaks: bool) -> (Config, Vec<FileScan>, Vec<Error>) {
+    pub(crate) fn scan(self, full_stats: bool, leaks: bool) -> (Config, Vec<FileScan>, Vec<Error>) {
         let total: u64 = self.inputs.iter().filter_map(Input::size).sum();
         let progress = progress_bar(total);
         let mut options = Options::from_config(&self.config, full_stats);
@@ -200,7 +221,7 @@ fn walk_files(root: &Path, keep: impl Fn(&Path) -> bool) -> Result<Vec<PathBuf>,
     Ok(found)
 }
 
-fn exit_for(failed: bool, scans: &[FileScan], errors: &[Error]) -> Exit {
+pub(crate) fn exit_for(failed: bool, scans: &[FileScan], errors: &[Error]) -> Exit {
     let io = scans
         .iter()
         .flat_map(|s| &s.problems)
@@ -222,14 +243,14 @@ pub(crate) fn stdout_error(source: std::io::Error) -> Error {
     }
 }
 
-fn report_errors(errors: &[Error], err: &mut dyn Write) -> std::io::Result<()> {
+pub(crate) fn report_errors(errors: &[Error], err: &mut dyn Write) -> std::io::Result<()> {
     for e in errors {
         writeln!(err, "revmine: {e}")?;
     }
     Ok(())
 }
 
-fn files_json(scans: &[FileScan]) -> Vec<serde_json::Value> {
+pub(crate) fn files_json(scans: &[FileScan]) -> Vec<serde_json::Value> {
     scans
         .iter()
         .map(|s| {
@@ -309,7 +330,8 @@ pub fn check(
         .ok();
         return Ok(Exit::Error);
     }
-    let (config, scans, errors) = session.scan(false, true);
+    let (config, mut scans, errors) = session.scan(false, true);
+    crate::signoff::attach_ledgers(&mut scans);
     let gates = gate::run_all(&scans, &config);
     let passed = gates.iter().all(|g| g.passed);
     if opts.json {

@@ -163,14 +163,7 @@ pub fn build(opts: &BuildOptions, config: &Config, schema: &Schema) -> Result<Bu
     let mut items = Vec::new();
     for (src, (source, bytes)) in opts.sources.iter().zip(&files).enumerate() {
         items.extend(read_source(
-            src as u16,
-            source,
-            bytes,
-            opts.seed,
-            schema,
-            &tagger,
-            similarity,
-            config,
+            src as u16, source, bytes, opts.seed, schema, &tagger, similarity, config,
         )?);
     }
     let mut warnings = Vec::new();
@@ -248,7 +241,11 @@ fn read_source(
 ) -> Result<Vec<Item>, Error> {
     let mut lines = Vec::new();
     let mut start = 0usize;
-    let bom = if bytes.starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
+    let bom = if bytes.starts_with(b"\xEF\xBB\xBF") {
+        3
+    } else {
+        0
+    };
     for (n, end) in memchr::memchr_iter(b'\n', bytes)
         .chain((!bytes.ends_with(b"\n")).then_some(bytes.len()))
         .enumerate()
@@ -281,7 +278,8 @@ fn read_source(
                     }
                     let at = |m: String| format!("{label}:{line}: {m}");
                     if fast {
-                        if let Some(r) = FastRecord::parse(raw).filter(|r| r.valid_under_builtin()) {
+                        if let Some(r) = FastRecord::parse(raw).filter(|r| r.valid_under_builtin())
+                        {
                             return ctx
                                 .item(&mut fp, line, s, raw.len(), |f| r.get(f))
                                 .map(Some)
@@ -422,14 +420,26 @@ fn choose_eval(
         .collect();
     candidates.sort_by_key(|&i| {
         let it = &items[i as usize];
-        (splits[it.src as usize] != Split::Eval, it.priority, it.src, it.line)
+        (
+            splits[it.src as usize] != Split::Eval,
+            it.priority,
+            it.src,
+            it.line,
+        )
     });
     let mut taken = [0u64; 6];
     let mut tag_counts = [0u64; 4];
     let mins: Vec<(usize, u64)> = Tag::ALL
         .iter()
         .enumerate()
-        .filter_map(|(i, t)| config.gates.eval_hard_cases.min.get(t.as_str()).map(|m| (i, *m)))
+        .filter_map(|(i, t)| {
+            config
+                .gates
+                .eval_hard_cases
+                .min
+                .get(t.as_str())
+                .map(|m| (i, *m))
+        })
         .collect();
     let take = |it: &mut Item, taken: &mut [u64; 6], tag_counts: &mut [u64; 4]| {
         it.fate = Fate::Eval;
@@ -528,12 +538,16 @@ fn apply_quotas(items: &mut [Item], config: &Config) {
 fn rebalance(items: &mut [Item], config: &Config, warnings: &mut Vec<String>) {
     let band = &config.gates.real_share;
     let target = config.build.real_share.target;
-    let (real, synth) = items
-        .iter()
-        .filter(|it| it.fate == Fate::Train)
-        .fold((0u64, 0u64), |(r, s), it| {
-            if it.real { (r + 1, s) } else { (r, s + 1) }
-        });
+    let (real, synth) =
+        items
+            .iter()
+            .filter(|it| it.fate == Fate::Train)
+            .fold(
+                (0u64, 0u64),
+                |(r, s), it| {
+                    if it.real { (r + 1, s) } else { (r, s + 1) }
+                },
+            );
     let total = real + synth;
     if total == 0 {
         warnings.push("the train set is empty".into());
@@ -545,9 +559,17 @@ fn rebalance(items: &mut [Item], config: &Config, warnings: &mut Vec<String>) {
     }
     // Drop from the real side when there is too much of it, else synthetic.
     let (cut_real, have, keep) = if share > band.max {
-        (true, real, (synth as f64 * target / (1.0 - target)).floor() as u64)
+        (
+            true,
+            real,
+            (synth as f64 * target / (1.0 - target)).floor() as u64,
+        )
     } else {
-        (false, synth, (real as f64 * (1.0 - target) / target).floor() as u64)
+        (
+            false,
+            synth,
+            (real as f64 * (1.0 - target) / target).floor() as u64,
+        )
     };
     if keep >= have {
         return;
@@ -559,7 +581,10 @@ fn rebalance(items: &mut [Item], config: &Config, warnings: &mut Vec<String>) {
         }
     }
     let mut others = [0u64; 6];
-    for it in items.iter().filter(|it| it.fate == Fate::Train && it.real != cut_real) {
+    for it in items
+        .iter()
+        .filter(|it| it.fate == Fate::Train && it.real != cut_real)
+    {
         others[it.ty.index()] += 1;
     }
     for (t, list) in per_type.iter_mut().enumerate() {
@@ -575,12 +600,16 @@ fn rebalance(items: &mut [Item], config: &Config, warnings: &mut Vec<String>) {
             items[i].fate = Fate::Dropped(Drop::RealShare);
         }
     }
-    let (r, s) = items
-        .iter()
-        .filter(|it| it.fate == Fate::Train)
-        .fold((0u64, 0u64), |(r, s), it| {
-            if it.real { (r + 1, s) } else { (r, s + 1) }
-        });
+    let (r, s) =
+        items
+            .iter()
+            .filter(|it| it.fate == Fate::Train)
+            .fold(
+                (0u64, 0u64),
+                |(r, s), it| {
+                    if it.real { (r + 1, s) } else { (r, s + 1) }
+                },
+            );
     let now = r as f64 / (r + s).max(1) as f64;
     if !(band.min..=band.max).contains(&now) {
         warnings.push(format!(

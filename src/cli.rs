@@ -106,7 +106,7 @@ enum Command {
         \"problems\": [{\"path\",\"line\",\"id\",\"field\",\"message\",\"kind\"}], \"errors\": [..]}."
     )]
     Validate(DatasetArgs),
-    /// Run every configured gate (schema, unique_ids, uniqueness, mix, real_share) and print a table.
+    /// Run every configured gate (schema, unique_ids, uniqueness, mix, real_share, spot_check) and print a table.
     #[command(
         after_help = "Examples:\n  revmine check assistant_dataset_train.v8.jsonl assistant_dataset_eval.jsonl\n  \
         revmine check pairs.jsonl --train merged.jsonl\n  revmine check --json data/*.jsonl\n  \
@@ -135,6 +135,74 @@ enum Command {
         after_help = "Examples:\n  revmine stats assistant_dataset_train.v8.jsonl\n  revmine stats --json d.jsonl"
     )]
     Stats(DatasetArgs),
+    /// Draw a reproducible spot-check sheet: n records chosen by a seeded hash of their ids.
+    #[command(
+        after_help = "Examples:\n  revmine sample assistant_dataset_train.jsonl -n 100 --seed 7 -o review.md\n  \
+        revmine sample train.jsonl -o review.md --html review.html\n  revmine sample train.jsonl | less\n\n\
+        The same file and seed always draw the same records. The sheet names the file, its content hash\n\
+        (xxh3-128 of its bytes), n, seed and date, then one `- [ ]` box per record with its id, type,\n\
+        source, provenance (meta) and text. Tick every box, then `revmine review sign-off review.md`.\n\
+        --html writes the same sample as one self-contained page: conversations, preference diffs, charts."
+    )]
+    Sample {
+        /// The JSONL dataset.
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        /// Records to draw (default gates.spot_check.sample_size, 100).
+        #[arg(short = 'n', long = "count", value_name = "N")]
+        n: Option<usize>,
+        /// Seed of the draw (default gates.spot_check.seed).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Write the Markdown sheet here (replaced atomically); default standard output.
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// Also write the sample as a self-contained HTML page.
+        #[arg(long, value_name = "FILE")]
+        html: Option<PathBuf>,
+        /// Print a JSON summary on stdout (needs --output).
+        #[arg(long, requires = "output")]
+        json: bool,
+    },
+    /// Record the review of a spot-check sheet.
+    #[command(
+        after_help = "Examples:\n  revmine review sign-off review.md --by 'Ana Ruiz'\n  \
+        revmine review sign-off review.md            # the name from git config user.name\n  \
+        revmine review sign-off old/review.md --dataset data/train.jsonl\n\n\
+        Signing appends {content_hash, by, at, records, sampled, n, seed, sheet} to <dataset>.signoff.json\n\
+        (replaced atomically). It is refused (exit 1) when the dataset changed since the sheet was drawn,\n\
+        when the sheet's records are not the ones the dataset and seed draw, or when a box is still open."
+    )]
+    Review {
+        #[command(subcommand)]
+        action: ReviewAction,
+    },
+    /// Copy (or move) a dataset into place only if it passes every gate as that name would be judged.
+    #[command(
+        after_help = "Examples:\n  revmine promote build/train.v9.jsonl --as assistant_dataset_train.v9.jsonl\n  \
+        revmine promote candidate.jsonl --as data/eval.jsonl --move --json\n\n\
+        NEW is judged by the same gates as `revmine check`, in the role NAME's name gives it (files.train /\n\
+        files.eval globs). Only if all pass is NAME replaced: a temp file in NAME's directory, fsync, rename\n\
+        (--move renames NEW itself), and only with the bytes that were judged. Otherwise nothing moves and\n\
+        the exit code is 1. Sign-offs of NEW (NEW.signoff.json) are carried to NAME's ledger."
+    )]
+    Promote {
+        /// The candidate dataset.
+        #[arg(value_name = "NEW")]
+        new: PathBuf,
+        /// The name it is to have.
+        #[arg(long = "as", value_name = "NAME")]
+        name: PathBuf,
+        /// Rename NEW instead of copying it.
+        #[arg(long = "move")]
+        move_: bool,
+        /// JSON Schema replacing the built-in record schema.
+        #[arg(long, value_name = "FILE")]
+        schema: Option<PathBuf>,
+        /// Print the report as JSON on stdout.
+        #[arg(long)]
+        json: bool,
+    },
     /// Install, remove or inspect the git pre-commit hook that runs `revmine check --staged`.
     #[command(
         after_help = "Examples:\n  revmine hook install\n  revmine hook install --repo ~/datasets\n  \
@@ -160,6 +228,25 @@ enum Command {
         /// Replace an existing file.
         #[arg(long)]
         force: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ReviewAction {
+    /// Sign off a fully ticked sheet: records who, when and the dataset's content hash.
+    SignOff {
+        /// The ticked sheet `revmine sample` wrote.
+        #[arg(value_name = "SHEET")]
+        sheet: PathBuf,
+        /// Who signs (default: git config user.name).
+        #[arg(long, value_name = "NAME")]
+        by: Option<String>,
+        /// The dataset, if it is no longer where the sheet names it.
+        #[arg(long, value_name = "FILE")]
+        dataset: Option<PathBuf>,
+        /// Print the outcome as JSON on stdout.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -453,6 +540,66 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<Exit> {
         Command::Check(a) => app::check(&cli.dataset_options(a)?, &mut out, &mut err)?,
         Command::Export(a) => revmine::export::run(&export_args(a)?, &mut out, &mut err)?,
         Command::Stats(a) => app::stats(&cli.dataset_options(a)?, &mut out, &mut err)?,
+        Command::Sample {
+            file,
+            n,
+            seed,
+            output,
+            html,
+            json,
+        } => {
+            let args = revmine::review::SampleArgs {
+                file: file.clone(),
+                n: *n,
+                seed: *seed,
+                output: output.clone(),
+                html: html.clone(),
+                config: cli.config.clone(),
+                cwd: std::env::current_dir()?,
+                json: *json,
+            };
+            revmine::review::sample(&args, &mut out, &mut err)?
+        }
+        Command::Review {
+            action:
+                ReviewAction::SignOff {
+                    sheet,
+                    by,
+                    dataset,
+                    json,
+                },
+        } => {
+            let args = revmine::review::SignOffArgs {
+                sheet: sheet.clone(),
+                by: by.clone(),
+                dataset: dataset.clone(),
+                cwd: std::env::current_dir()?,
+                json: *json,
+            };
+            revmine::review::sign_off(&args, &mut out, &mut err)?
+        }
+        Command::Promote {
+            new,
+            name,
+            move_,
+            schema,
+            json,
+        } => {
+            let args = revmine::review::PromoteArgs {
+                new: new.clone(),
+                name: name.clone(),
+                how: if *move_ {
+                    revmine::promote::How::Move
+                } else {
+                    revmine::promote::How::Copy
+                },
+                config: cli.config.clone(),
+                schema: schema.clone(),
+                cwd: std::env::current_dir()?,
+                json: *json,
+            };
+            revmine::review::promote(&args, &mut out, &mut err)?
+        }
         Command::Hook { action, repo } => hook(action, repo, &mut out)?,
         Command::Init { path, force } => {
             app::init(path, *force)?;

@@ -60,6 +60,7 @@ pub struct Gates {
     pub near_duplicates: NearDuplicatesGate,
     pub leakage: Leakage,
     pub eval_hard_cases: EvalHardCases,
+    pub spot_check: SpotCheck,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -177,6 +178,21 @@ pub struct Mix {
 pub struct RealShare {
     pub min: f64,
     pub max: f64,
+}
+
+/// `spot_check`: a recorded human sign-off of a seeded sample (`revmine sample`,
+/// `revmine review sign-off`) for the dataset's current content.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SpotCheck {
+    pub required: bool,
+    /// Files of these roles need a sign-off when `required`.
+    pub roles: Vec<Role>,
+    /// Default `revmine sample -n`, and the fewest records (or the whole
+    /// file, if smaller) a sign-off must cover to count.
+    pub sample_size: usize,
+    /// Default `revmine sample --seed`.
+    pub seed: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -316,6 +332,9 @@ impl Config {
                 r.min, r.max
             ));
         }
+        if self.gates.spot_check.sample_size == 0 {
+            return Err("gates.spot_check.sample_size must be at least 1".into());
+        }
         if !(0.0..=1.0).contains(&self.gates.mix.min_share) {
             return Err("gates.mix.min_share must be within 0..1".into());
         }
@@ -426,7 +445,7 @@ impl Config {
 }
 
 /// Which role a dataset file plays, decided by the configured globs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     Train,

@@ -33,6 +33,10 @@ pub enum Error {
     Git(#[from] crate::source::git::GitError),
     #[error(transparent)]
     Export(#[from] crate::export::ExportError),
+    #[error("`{}` changed while it was being checked; nothing was promoted (run again)", path.display())]
+    Changed { path: PathBuf },
+    #[error("sheet `{}`: {message}", path.display())]
+    Sheet { path: PathBuf, message: String },
     #[error("{flag}: {message}")]
     Usage { flag: &'static str, message: String },
 }

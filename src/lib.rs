@@ -8,7 +8,10 @@
 //! - [`gate`] judges finished scans against the [`config`]'s thresholds;
 //! - [`stats`] recomputes the plan's measured-state block;
 //! - [`export`] writes records as TRL, OpenAI or ShareGPT rows;
-//! - [`app`] holds the commands as the binary runs them.
+//! - [`build`] assembles train and eval sets from many sources;
+//! - [`sample`], [`html`] and [`signoff`] make and record the spot-check review,
+//!   [`promote`] moves a dataset into place only when it passes;
+//! - [`app`] and [`review`] hold the commands as the binary runs them.
 //!
 //! ```
 //! use revmine::config::{Config, Role};
@@ -30,6 +33,7 @@
 pub mod app;
 pub mod build;
 pub mod config;
+pub mod content_hash;
 pub mod demo;
 pub mod error;
 pub mod export;
@@ -37,15 +41,20 @@ pub mod fast;
 pub mod fingerprint;
 pub mod gate;
 pub mod hook;
+pub mod html;
 pub mod ingest;
 pub mod markdown;
 pub mod mine;
 pub mod mine_options;
 pub mod neardup;
 pub mod notes;
+pub mod promote;
 pub mod record;
+pub mod review;
+pub mod sample;
 pub mod scan;
 pub mod schema;
+pub mod signoff;
 pub mod source;
 pub mod stats;
 pub mod tags;

@@ -10,7 +10,7 @@ use std::collections::hash_map::Entry;
 use std::collections::{BinaryHeap, HashMap, HashSet};
 use std::fmt;
 use std::io::{ErrorKind, Read};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use rayon::prelude::*;
@@ -19,12 +19,14 @@ use serde_json::Value;
 use xxhash_rust::xxh3::{xxh3_64_with_seed, xxh3_128};
 
 use crate::config::{Config, Role};
+use crate::content_hash::{ContentHash, ContentHasher};
 use crate::error::Error;
 use crate::fast;
 use crate::fingerprint::{Fingerprint, Fingerprinter, Leak, LeakIndex};
 use crate::neardup::{Signature, Signer, Similarity};
 use crate::record::{RecordType, check_chat_input, normalise_into};
 use crate::schema::Schema;
+use crate::signoff::Ledger;
 use crate::tags::{Tag, Tagger, Tags};
 
 const CHUNK: usize = 1 << 20;
@@ -36,6 +38,9 @@ pub struct Input {
     pub role: Role,
     reader: Box<dyn Read + Send>,
     len: Option<u64>,
+    /// Where the file lies on disk, when it does: the command layer finds its
+    /// sign-off ledger beside it (the scan itself never reads other files).
+    origin: Option<PathBuf>,
 }
 
 impl Input {
@@ -58,6 +63,7 @@ impl Input {
             role,
             reader: Box::new(file),
             len: Some(meta.len()),
+            origin: Some(base.join(path)),
         })
     }
 
@@ -68,6 +74,7 @@ impl Input {
             role,
             reader: Box::new(std::io::Cursor::new(bytes)),
             len: Some(len),
+            origin: None,
         }
     }
 
@@ -77,7 +84,14 @@ impl Input {
             role,
             reader: Box::new(std::io::stdin()),
             len: None,
+            origin: None,
         }
+    }
+
+    /// Names the file on disk these bytes stand for (a staged file's work-tree path).
+    pub fn with_origin(mut self, origin: PathBuf) -> Self {
+        self.origin = Some(origin);
+        self
     }
 
     /// Size in bytes when known up front (not for standard input); drives the progress bar.
@@ -236,6 +250,13 @@ pub struct FileScan {
     /// Train files: records found in eval, and the first few of them.
     pub leaks: u64,
     pub leak_examples: Vec<LeakAt>,
+    /// [`ContentHash`] of every byte read; `None` when a read failed, since
+    /// the hash would then not be the file's.
+    pub content_hash: Option<ContentHash>,
+    /// Where the file lies on disk, if it does (see [`Input::with_origin`]).
+    pub origin: Option<PathBuf>,
+    /// Sign-offs for this file, loaded by the command layer for `spot_check`.
+    pub signoffs: Ledger,
 }
 
 /// An eval record as the leak index knows it.
@@ -398,6 +419,9 @@ struct Reader {
     eof: bool,
     error: Option<String>,
     batch_len: usize,
+    /// Fed every byte as it is read, here on the reader's side, so hashing
+    /// costs no extra pass.
+    hasher: ContentHasher,
 }
 
 impl Reader {
@@ -405,7 +429,10 @@ impl Reader {
         let mut batch = Vec::with_capacity(self.batch_len);
         while batch.len() < self.batch_len && !self.eof {
             let mut buf = std::mem::take(&mut self.carry);
-            match fill_chunk(&mut self.input.reader, &mut buf) {
+            let fresh = buf.len();
+            let filled = fill_chunk(&mut self.input.reader, &mut buf);
+            self.hasher.update(&buf[fresh..]);
+            match filled {
                 Ok(done) => self.eof = done,
                 Err(e) => {
                     self.error = Some(e.to_string());
@@ -483,6 +510,9 @@ impl<'a> Scanner<'a> {
             prints: Vec::new(),
             leaks: 0,
             leak_examples: Vec::new(),
+            content_hash: None,
+            origin: input.origin.clone(),
+            signoffs: Ledger::NotLoaded,
         };
         let role = scan.role;
         let mut reader = Reader {
@@ -492,6 +522,7 @@ impl<'a> Scanner<'a> {
             eof: false,
             error: None,
             batch_len: rayon::current_num_threads().max(1) * 4,
+            hasher: ContentHasher::default(),
         };
         let checker = &self.checker;
         let merger = &mut self.merger;
@@ -530,6 +561,9 @@ impl<'a> Scanner<'a> {
             batch = next;
         }
         scan.read_error = reader.error.take();
+        if scan.read_error.is_none() {
+            scan.content_hash = Some(reader.hasher.finish());
+        }
         // duplicates are found at merge time, after their chunk's own problems
         scan.problems.sort_by_key(|p| p.line);
         if let Some(message) = &scan.read_error {
@@ -921,6 +955,11 @@ mod tests {
     fn line_numbers_survive_blank_lines_crlf_and_bom() {
         let text = "\u{feff}{\"id\":\"a\",\"record_type\":\"qa\",\"input\":\"q\",\"output\":\"o\"}\r\n\r\n{bad\r\n";
         let s = scan(text);
+        assert_eq!(
+            s.content_hash,
+            Some(ContentHash::of_bytes(text.as_bytes())),
+            "the hash is of the bytes as stored, BOM and CRLF included"
+        );
         assert_eq!(s.records, 2);
         assert_eq!(s.problems.len(), 1, "{:?}", s.problems);
         assert_eq!(s.problems[0].line, 3);
@@ -943,6 +982,7 @@ mod tests {
         }
         text.push_str("{\"id\":\"r0\",\"record_type\":\"qa\",\"input\":\"q\",\"output\":\"o\"}");
         let s = scan(&text);
+        assert_eq!(s.content_hash, Some(ContentHash::of_bytes(text.as_bytes())));
         assert_eq!(s.records, 3001);
         assert_eq!(s.duplicate_ids, 1);
         let p = &s.problems[0];

@@ -4,6 +4,7 @@
 use std::io::Write;
 use std::path::Path;
 
+use crate::content_hash::{ContentHash, ContentHasher};
 use crate::error::Error;
 
 /// Replaces `path` with `bytes` atomically.
@@ -25,6 +26,66 @@ pub fn atomic_write(path: &Path, bytes: &[u8]) -> Result<(), Error> {
     tmp.as_file().sync_all().map_err(write_err)?;
     tmp.persist(path).map_err(|e| write_err(e.error))?;
     Ok(())
+}
+
+/// Replaces `to` with a copy of `from`, streamed (memory stays flat) into a
+/// temp file beside `to`, fsynced, renamed over `to`, and the directory
+/// fsynced so the rename survives a crash. The bytes are hashed on the way:
+/// if they are not `expect` (the file changed since it was judged), nothing
+/// is replaced.
+pub fn atomic_copy(from: &Path, to: &Path, expect: &ContentHash) -> Result<(), Error> {
+    let write_err = |source| Error::Write {
+        path: to.to_path_buf(),
+        source,
+    };
+    let mut src = std::fs::File::open(from).map_err(|source| Error::Read {
+        path: from.to_path_buf(),
+        source,
+    })?;
+    let dir = parent_dir(to);
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".revmine-")
+        .tempfile_in(dir)
+        .map_err(write_err)?;
+    let mut hasher = ContentHasher::default();
+    let mut buf = vec![0u8; 256 << 10];
+    loop {
+        let n = match std::io::Read::read(&mut src, &mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(source) => {
+                return Err(Error::Read {
+                    path: from.to_path_buf(),
+                    source,
+                });
+            }
+        };
+        hasher.update(&buf[..n]);
+        tmp.write_all(&buf[..n]).map_err(write_err)?;
+    }
+    if hasher.finish() != *expect {
+        return Err(Error::Changed {
+            path: from.to_path_buf(),
+        });
+    }
+    keep_permissions(tmp.as_file(), to).map_err(write_err)?;
+    tmp.as_file().sync_all().map_err(write_err)?;
+    tmp.persist(to).map_err(|e| write_err(e.error))?;
+    sync_dir(dir).map_err(write_err)
+}
+
+/// Flushes a directory's entries (a rename into it) to disk.
+pub fn sync_dir(dir: &Path) -> std::io::Result<()> {
+    std::fs::File::open(dir)?.sync_all()
+}
+
+/// The directory a file is (to be) in; `.` for a bare name.
+pub fn parent_dir(path: &Path) -> &Path {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    }
 }
 
 /// A temp file is created private (0600); the output it becomes should have
@@ -228,6 +289,25 @@ mod tests {
         let got = std::fs::read_to_string(&p).unwrap();
         assert_eq!(got.len(), 500 * 1000);
         assert!(got.lines().all(|l| l == line));
+    }
+
+    #[test]
+    fn a_copy_lands_only_when_its_bytes_are_the_ones_judged() {
+        let dir = tempfile::tempdir().unwrap();
+        let (from, to) = (dir.path().join("new.jsonl"), dir.path().join("train.jsonl"));
+        std::fs::write(&from, b"new\n").unwrap();
+        std::fs::write(&to, b"old\n").unwrap();
+        let e = atomic_copy(&from, &to, &ContentHash::of_bytes(b"other\n")).unwrap_err();
+        assert!(matches!(e, Error::Changed { .. }), "{e}");
+        assert_eq!(std::fs::read(&to).unwrap(), b"old\n");
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            2,
+            "no temp file left"
+        );
+        atomic_copy(&from, &to, &ContentHash::of_bytes(b"new\n")).unwrap();
+        assert_eq!(std::fs::read(&to).unwrap(), b"new\n");
+        assert_eq!(std::fs::read(&from).unwrap(), b"new\n");
     }
 
     #[test]

@@ -4,10 +4,12 @@
 
 mod util;
 
+mod browser;
 mod check;
 mod convert;
 mod export;
 mod hook;
 mod mine;
+mod review;
 mod stats_init_demo;
 mod validate;

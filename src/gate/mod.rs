@@ -2,8 +2,8 @@
 //! and returns results; it never reads files itself.
 //!
 //! Gate names (`schema`, `unique_ids`, `uniqueness`, `near_duplicates`, `mix`,
-//! `real_share`, `leakage`, `eval_hard_cases`) are part of the interface:
-//! scripts match on them in `check --json`.
+//! `real_share`, `leakage`, `eval_hard_cases`, `spot_check`) are part of the
+//! interface: scripts match on them in `check --json`.
 
 mod eval_hard_cases;
 mod leakage;
@@ -11,6 +11,7 @@ mod mix;
 mod near_duplicates;
 mod real_share;
 mod schema;
+mod spot_check;
 mod unique_ids;
 mod uniqueness;
 
@@ -58,6 +59,7 @@ pub fn run_all(scans: &[FileScan], config: &Config) -> Vec<GateResult> {
     out.push(real_share::gate(&train, &config.gates.real_share));
     out.push(leakage::gate(scans, config));
     out.extend(eval_hard_cases::gate(scans, config));
+    out.extend(spot_check::gate(scans, &config.gates.spot_check));
     out
 }
 

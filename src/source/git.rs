@@ -442,6 +442,27 @@ mod tests {
     }
 }
 
+/// The work tree of the repository around `dir`, if it has one.
+pub fn work_tree(dir: &Path) -> Option<PathBuf> {
+    Repository::discover(dir)
+        .ok()?
+        .workdir()
+        .map(Path::to_path_buf)
+}
+
+/// `user.name` from the git config of the repository around `dir`, else the
+/// user's global config: the default name on a sign-off.
+pub fn user_name(dir: &Path) -> Option<String> {
+    let config = match Repository::discover(dir) {
+        Ok(repo) => repo.config().ok()?,
+        Err(_) => git2::Config::open_default().ok()?,
+    };
+    config
+        .get_string("user.name")
+        .ok()
+        .filter(|n| !n.trim().is_empty())
+}
+
 /// A file as the index holds it: what the next commit would contain.
 #[derive(Debug, Clone)]
 pub struct Staged {
