@@ -969,3 +969,160 @@ pub fn ingest(args: &IngestArgs, out: &mut dyn Write, err: &mut dyn Write) -> Re
         Exit::Error
     })
 }
+
+/// What `revmine build` was asked for; unset values come from `[build]`.
+#[derive(Debug, Clone)]
+pub struct BuildArgs {
+    pub sources: Vec<PathBuf>,
+    pub train: Option<PathBuf>,
+    pub eval: Option<PathBuf>,
+    pub seed: Option<u64>,
+    pub json: bool,
+    pub config: Option<PathBuf>,
+    pub cwd: PathBuf,
+}
+
+/// `revmine build`: assemble, write both files, then judge them with `check`.
+pub fn build(args: &BuildArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exit, Error> {
+    use crate::build::{BuildOptions, Source};
+    let config = Config::load(args.config.as_deref(), &args.cwd)?;
+    let schema = match config.schema_path() {
+        Some(path) => Schema::from_file(&path)?,
+        None => Schema::builtin()?,
+    };
+    // Paths from the config are relative to its file, those typed to the shell.
+    let config_dir = config
+        .origin
+        .as_deref()
+        .and_then(Path::parent)
+        .map_or_else(|| args.cwd.clone(), |p| args.cwd.join(p));
+    let sources = if args.sources.is_empty() {
+        let mut found = Vec::new();
+        for s in &config.build.sources {
+            for path in expand(&config_dir, &s.path)? {
+                found.push(Source {
+                    path,
+                    kind: s.source,
+                    split: s.split,
+                });
+            }
+        }
+        found
+    } else {
+        args.sources
+            .iter()
+            .map(|p| Source {
+                path: args.cwd.join(p),
+                kind: None,
+                split: crate::config::Split::Any,
+            })
+            .collect()
+    };
+    let pick = |typed: &Option<PathBuf>, configured: &Path| match typed {
+        Some(p) => args.cwd.join(p),
+        None => config_dir.join(configured),
+    };
+    let opts = BuildOptions {
+        sources,
+        train: pick(&args.train, &config.build.train),
+        eval: pick(&args.eval, &config.build.eval),
+        seed: args.seed.unwrap_or(config.build.seed),
+    };
+    let report = crate::build::build(&opts, &config, &schema)?;
+    let check_opts = DatasetOptions {
+        files: Vec::new(),
+        train: vec![opts.train.clone()],
+        eval: vec![opts.eval.clone()],
+        config: args.config.clone(),
+        schema: None,
+        json: args.json,
+        cwd: args.cwd.clone(),
+        staged: false,
+    };
+    let mut checked = Vec::new();
+    let exit = check(&check_opts, &mut checked, err)?;
+    if args.json {
+        let check_json: serde_json::Value =
+            serde_json::from_slice(&checked).unwrap_or(serde_json::Value::Null);
+        let v = json!({ "build": report, "check": check_json });
+        writeln!(out, "{v}").map_err(stdout_error)?;
+    } else {
+        write!(out, "{}", render_build(&report)).map_err(stdout_error)?;
+        writeln!(out).map_err(stdout_error)?;
+        out.write_all(&checked).map_err(stdout_error)?;
+    }
+    Ok(exit)
+}
+
+/// A config source path, or every file its glob matches (sorted), relative
+/// to `base`; a glob that matches nothing is an error, not an empty source.
+fn expand(base: &Path, pattern: &str) -> Result<Vec<PathBuf>, Error> {
+    if !pattern.contains(['*', '?', '[', '{']) {
+        return Ok(vec![base.join(pattern)]);
+    }
+    let glob = globset::Glob::new(pattern)
+        .map_err(|e| Error::Input {
+            message: format!("build.sources: bad glob `{pattern}`: {e}"),
+        })?
+        .compile_matcher();
+    let found: Vec<PathBuf> = walk_files(base, |p| glob.is_match(p))?
+        .into_iter()
+        .map(|p| base.join(p))
+        .collect();
+    if found.is_empty() {
+        return Err(Error::Input {
+            message: format!(
+                "build.sources: `{pattern}` matches no file under {}",
+                base.display()
+            ),
+        });
+    }
+    Ok(found)
+}
+
+/// The human report of `build`: one row per type and source.
+pub fn render_build(r: &crate::build::BuildReport) -> String {
+    use crate::build::Drop;
+    use std::fmt::Write as _;
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "build (seed {}): {} sources -> {} train, {} eval records",
+        r.seed,
+        r.sources.len(),
+        r.train_records,
+        r.eval_records
+    );
+    let _ = write!(
+        s,
+        "{:<22} {:>8} {:>8} {:>6}",
+        "type/source", "in", "train", "eval"
+    );
+    for d in Drop::ALL {
+        let _ = write!(s, " {:>14}", d.as_str());
+    }
+    s.push('\n');
+    for (key, t) in &r.tallies {
+        let _ = write!(s, "{key:<22} {:>8} {:>8} {:>6}", t.input, t.train, t.eval);
+        for d in Drop::ALL {
+            let _ = write!(s, " {:>14}", t.dropped.get(&d).copied().unwrap_or(0));
+        }
+        s.push('\n');
+    }
+    let tags: Vec<String> = r
+        .eval_tags
+        .iter()
+        .map(|(t, n)| format!("{t} {n}"))
+        .collect();
+    let _ = writeln!(
+        s,
+        "train real share {:.3}; eval hard cases: {}",
+        r.train_real_share,
+        tags.join(", ")
+    );
+    let _ = writeln!(s, "wrote {} and {}", r.train.display(), r.eval.display());
+    for w in &r.warnings {
+        let _ = writeln!(s, "warning: {w}");
+    }
+    s
+}

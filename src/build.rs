@@ -177,7 +177,7 @@ pub fn build(opts: &BuildOptions, config: &Config, schema: &Schema) -> Result<Bu
         (!it.real, it.src, it.line)
     });
     dedup(&mut items, &order, config);
-    choose_eval(&mut items, &splits, config, opts, &mut warnings);
+    choose_eval(&mut items, &splits, config, &mut warnings);
     drop_leaks(&mut items, config);
     for it in items.iter_mut().filter(|it| it.fate == Fate::Pending) {
         it.fate = Fate::Train;
@@ -404,13 +404,7 @@ fn dedup(items: &mut [Item], order: &[u32], config: &Config) {
 /// Eval takes `eval_per_type` of each type: first records that carry a
 /// hard-case tag still short of its minimum, then the rest by seeded order.
 /// Records of eval-only sources come before any others.
-fn choose_eval(
-    items: &mut [Item],
-    splits: &[Split],
-    config: &Config,
-    opts: &BuildOptions,
-    warnings: &mut Vec<String>,
-) {
+fn choose_eval(items: &mut [Item], splits: &[Split], config: &Config, warnings: &mut Vec<String>) {
     let per_type = config.build.eval_per_type;
     let mut candidates: Vec<u32> = (0..items.len() as u32)
         .filter(|&i| {
@@ -426,6 +420,16 @@ fn choose_eval(
             it.src,
             it.line,
         )
+    });
+    // Eval never takes more than its share of a type, so a small source
+    // cannot be swallowed whole and leave train without that type.
+    let mut available = [0u64; 6];
+    for it in items.iter().filter(|it| it.fate == Fate::Pending) {
+        available[it.ty.index()] += 1;
+    }
+    let caps: [u64; 6] = std::array::from_fn(|t| {
+        let share = (available[t] as f64 * config.build.eval_max_share).floor() as u64;
+        per_type.min(share)
     });
     let mut taken = [0u64; 6];
     let mut tag_counts = [0u64; 4];
@@ -456,7 +460,7 @@ fn choose_eval(
             let it = &mut items[i as usize];
             if it.fate == Fate::Pending
                 && it.tags.contains(Tag::ALL[ti])
-                && taken[it.ty.index()] < per_type
+                && taken[it.ty.index()] < caps[it.ty.index()]
             {
                 take(it, &mut taken, &mut tag_counts);
             }
@@ -464,7 +468,7 @@ fn choose_eval(
     }
     for &i in &candidates {
         let it = &mut items[i as usize];
-        if it.fate == Fate::Pending && taken[it.ty.index()] < per_type {
+        if it.fate == Fate::Pending && taken[it.ty.index()] < caps[it.ty.index()] {
             take(it, &mut taken, &mut tag_counts);
         }
     }
@@ -485,9 +489,10 @@ fn choose_eval(
     for ty in RecordType::ALL {
         if taken[ty.index()] < per_type {
             warnings.push(format!(
-                "eval has {} {ty} records of the {per_type} wanted ({})",
+                "eval has {} {ty} records of the {per_type} wanted: {} left after dedup, and eval \
+                 takes at most build.eval_max_share of them",
                 taken[ty.index()],
-                opts.eval.display()
+                available[ty.index()]
             ));
         }
     }

@@ -130,6 +130,34 @@ enum Command {
         \"outputs\": [{\"path\", \"kind\", \"rows\"}], \"skipped\", \"system_dropped\"} on stdout."
     )]
     Export(ExportCliArgs),
+    /// Assemble a train and an eval file from many sources: dedup, hard-case eval, real-share rebalance.
+    #[command(
+        after_help = "Examples:\n  revmine build                       # sources and outputs from [build] in revmine.toml\n  \
+        revmine build v8.jsonl pairs.jsonl chat.jsonl --train train.v9.jsonl --eval eval.v3.jsonl\n  \
+        revmine build --seed 11 --json\n\n\
+        Drops, in order and counted per type and source: duplicate ids, exact and near-duplicate\n\
+        responses (real records are kept first), eval surplus, train records that repeat an eval\n\
+        record, per-type quotas, and records past the real-share target. Eval takes eval_per_type\n\
+        records of each type, hard cases first; kept records get their tags in meta.tags. Both files\n\
+        are replaced atomically, then judged by check's gates (exit 1 when one fails)."
+    )]
+    Build {
+        /// Source JSONL files (default: [build] sources in the config).
+        #[arg(value_name = "FILE")]
+        sources: Vec<PathBuf>,
+        /// Write the train set here (default: [build] train).
+        #[arg(long, value_name = "FILE")]
+        train: Option<PathBuf>,
+        /// Write the eval set here (default: [build] eval).
+        #[arg(long, value_name = "FILE")]
+        eval: Option<PathBuf>,
+        /// Seed for every choice (default: [build] seed).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Print {"build": report, "check": check's report} as one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
     /// Recompute the plan's "Current State (Measured)" block: counts, uniqueness, lengths.
     #[command(
         after_help = "Examples:\n  revmine stats assistant_dataset_train.v8.jsonl\n  revmine stats --json d.jsonl"
@@ -538,6 +566,24 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<Exit> {
         }
         Command::Validate(a) => app::validate(&cli.dataset_options(a)?, &mut out, &mut err)?,
         Command::Check(a) => app::check(&cli.dataset_options(a)?, &mut out, &mut err)?,
+        Command::Build {
+            sources,
+            train,
+            eval,
+            seed,
+            json,
+        } => {
+            let args = app::BuildArgs {
+                sources: sources.clone(),
+                train: train.clone(),
+                eval: eval.clone(),
+                seed: *seed,
+                json: *json,
+                config: cli.config.clone(),
+                cwd: std::env::current_dir()?,
+            };
+            app::build(&args, &mut out, &mut err)?
+        }
         Command::Export(a) => revmine::export::run(&export_args(a)?, &mut out, &mut err)?,
         Command::Stats(a) => app::stats(&cli.dataset_options(a)?, &mut out, &mut err)?,
         Command::Sample {

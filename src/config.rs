@@ -120,6 +120,7 @@ pub struct Build {
     pub real_share: BuildRealShare,
     pub quotas: BTreeMap<RecordType, u64>,
     pub eval_per_type: u64,
+    pub eval_max_share: f64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -397,6 +398,9 @@ impl Config {
                      conflicting_priorities, stress or follow_up"
                 ));
             }
+        }
+        if !(0.0..=1.0).contains(&self.build.eval_max_share) {
+            return Err("build.eval_max_share must be within 0..1".into());
         }
         let t = self.build.real_share.target;
         let r = &self.gates.real_share;
