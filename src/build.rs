@@ -543,16 +543,7 @@ fn apply_quotas(items: &mut [Item], config: &Config) {
 fn rebalance(items: &mut [Item], config: &Config, warnings: &mut Vec<String>) {
     let band = &config.gates.real_share;
     let target = config.build.real_share.target;
-    let (real, synth) =
-        items
-            .iter()
-            .filter(|it| it.fate == Fate::Train)
-            .fold(
-                (0u64, 0u64),
-                |(r, s), it| {
-                    if it.real { (r + 1, s) } else { (r, s + 1) }
-                },
-            );
+    let (real, synth) = train_counts(items);
     let total = real + synth;
     if total == 0 {
         warnings.push("the train set is empty".into());
@@ -605,16 +596,7 @@ fn rebalance(items: &mut [Item], config: &Config, warnings: &mut Vec<String>) {
             items[i].fate = Fate::Dropped(Drop::RealShare);
         }
     }
-    let (r, s) =
-        items
-            .iter()
-            .filter(|it| it.fate == Fate::Train)
-            .fold(
-                (0u64, 0u64),
-                |(r, s), it| {
-                    if it.real { (r + 1, s) } else { (r, s + 1) }
-                },
-            );
+    let (r, s) = train_counts(items);
     let now = r as f64 / (r + s).max(1) as f64;
     if !(band.min..=band.max).contains(&now) {
         warnings.push(format!(
@@ -623,6 +605,16 @@ fn rebalance(items: &mut [Item], config: &Config, warnings: &mut Vec<String>) {
             band.min, band.max, r, s
         ));
     }
+}
+
+/// Real and synthetic records in train.
+fn train_counts(items: &[Item]) -> (u64, u64) {
+    let real = items
+        .iter()
+        .filter(|it| it.fate == Fate::Train && it.real)
+        .count();
+    let all = items.iter().filter(|it| it.fate == Fate::Train).count();
+    (real as u64, (all - real) as u64)
 }
 
 /// Writes one split in source and line order, each record as it came but

@@ -248,33 +248,12 @@ fn a_malformed_line_is_named_and_nothing_is_written() {
 /// virtual environment kept under the target dir, so only the first run pays
 /// for the install. Fails the test, never skips it, when it cannot be built.
 fn datasets_python() -> PathBuf {
-    let venv = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("datasets-venv");
-    let python = venv.join("bin/python");
-    let ready = || {
-        Command::new(&python)
-            .args(["-c", "import datasets"])
-            .status()
-            .is_ok_and(|s| s.success())
-    };
-    if !ready() {
-        let made = Command::new("python3")
-            .args(["-m", "venv"])
-            .arg(&venv)
-            .status()
-            .expect("python3 -m venv");
-        assert!(made.success(), "cannot create a virtual environment");
-        let pip = Command::new(venv.join("bin/pip"))
-            .args([
-                "install",
-                "--quiet",
-                "--disable-pip-version-check",
-                "datasets==5.2.0",
-            ])
-            .status()
-            .expect("pip");
-        assert!(pip.success(), "cannot install datasets from PyPI");
-        assert!(ready(), "datasets is installed but does not import");
-    }
+    let python = crate::util::venv("datasets-venv", "datasets==5.2.0").join("bin/python");
+    let imports = Command::new(&python)
+        .args(["-c", "import datasets"])
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(imports, "datasets is installed but does not import");
     python
 }
 

@@ -257,27 +257,7 @@ fn a_missing_revmine_blocks_with_instructions() {
 /// The pre-commit framework, installed from PyPI into a virtual environment
 /// kept under the target dir, so only the first run pays for the install.
 fn pre_commit() -> PathBuf {
-    let venv = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("pre-commit-venv");
-    let bin = venv.join("bin/pre-commit");
-    if !bin.exists() {
-        let made = Command::new("python3")
-            .args(["-m", "venv"])
-            .arg(&venv)
-            .status()
-            .expect("python3 -m venv");
-        assert!(made.success(), "cannot create a virtual environment");
-        let pip = Command::new(venv.join("bin/pip"))
-            .args([
-                "install",
-                "--quiet",
-                "--disable-pip-version-check",
-                "pre-commit==4.7.0",
-            ])
-            .status()
-            .expect("pip");
-        assert!(pip.success(), "cannot install pre-commit from PyPI");
-    }
-    bin
+    crate::util::venv("pre-commit-venv", "pre-commit==4.7.0").join("bin/pre-commit")
 }
 
 #[test]
