@@ -22,6 +22,8 @@ pub enum Exit {
     Failed,
     /// 2: usage or input error (e.g. an unreadable file).
     Error,
+    /// 75 (EX_TEMPFAIL): another run holds a lock; try again later.
+    Busy,
 }
 
 impl Exit {
@@ -30,6 +32,7 @@ impl Exit {
             Exit::Ok => 0,
             Exit::Failed => 1,
             Exit::Error => 2,
+            Exit::Busy => 75,
         }
     }
 }
@@ -692,17 +695,23 @@ fn notes_history(
     // Path -> the date of the version it holds, to say "since when".
     let mut dated: std::collections::HashMap<String, String> = std::collections::HashMap::new();
     let mut lines = Vec::new();
-    git.walk(None, History::FirstParent, keep, &mut |info, changes| {
-        let date = chrono::DateTime::from_timestamp(info.time, 0)
-            .zip(chrono::FixedOffset::east_opt(info.offset_minutes * 60))
-            .map(|(t, off)| t.with_timezone(&off).format("%Y-%m-%d").to_string())
-            .unwrap_or_default();
-        let commit = info.id.to_string();
-        for c in changes {
-            let from = c.renamed_from.as_deref().unwrap_or(&c.path);
-            let since = dated.remove(from);
-            if let (Some(old), Some(new), Some(since)) = (c.old, c.new, since.as_deref()) {
-                if let (Ok(old), Ok(new)) = (reader.text(old.id), reader.text(new.id)) {
+    git.walk(
+        None,
+        History::FirstParent,
+        None,
+        keep,
+        &mut |info, changes| {
+            let date = chrono::DateTime::from_timestamp(info.time, 0)
+                .zip(chrono::FixedOffset::east_opt(info.offset_minutes * 60))
+                .map(|(t, off)| t.with_timezone(&off).format("%Y-%m-%d").to_string())
+                .unwrap_or_default();
+            let commit = info.id.to_string();
+            for c in changes {
+                let from = c.renamed_from.as_deref().unwrap_or(&c.path);
+                let since = dated.remove(from);
+                if let (Some(old), Some(new), Some(since)) = (c.old, c.new, since.as_deref())
+                    && let (Ok(old), Ok(new)) = (reader.text(old.id), reader.text(new.id))
+                {
                     let label = format!("{}/{}", given.display(), c.path);
                     lines.extend(crate::notes::what_changed(
                         &old,
@@ -713,12 +722,12 @@ fn notes_history(
                         summary,
                     ));
                 }
+                if c.new.is_some() {
+                    dated.insert(c.path.clone(), date.clone());
+                }
             }
-            if c.new.is_some() {
-                dated.insert(c.path.clone(), date.clone());
-            }
-        }
-    })?;
+        },
+    )?;
     Ok(lines)
 }
 

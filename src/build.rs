@@ -277,14 +277,13 @@ fn read_source(
                         return Ok(None);
                     }
                     let at = |m: String| format!("{label}:{line}: {m}");
-                    if fast {
-                        if let Some(r) = FastRecord::parse(raw).filter(|r| r.valid_under_builtin())
-                        {
-                            return ctx
-                                .item(&mut fp, line, s, raw.len(), |f| r.get(f))
-                                .map(Some)
-                                .map_err(at);
-                        }
+                    if fast
+                        && let Some(r) = FastRecord::parse(raw).filter(|r| r.valid_under_builtin())
+                    {
+                        return ctx
+                            .item(&mut fp, line, s, raw.len(), |f| r.get(f))
+                            .map(Some)
+                            .map_err(at);
                     }
                     let value: Value = serde_json::from_slice(raw)
                         .map_err(|e| at(format!("invalid JSON: {e}")))?;
@@ -391,12 +390,11 @@ fn dedup(items: &mut [Item], order: &[u32], config: &Config) {
             it.fate = Fate::Dropped(Drop::Duplicate);
             continue;
         }
-        if config.build.near_dedup {
-            if let Some(sig) = sig {
-                if near.insert_unless_near(sig, i).is_some() {
-                    it.fate = Fate::Dropped(Drop::NearDuplicate);
-                }
-            }
+        if config.build.near_dedup
+            && let Some(sig) = sig
+            && near.insert_unless_near(sig, i).is_some()
+        {
+            it.fate = Fate::Dropped(Drop::NearDuplicate);
         }
     }
 }

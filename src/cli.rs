@@ -158,6 +158,34 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Periodic job: mine, convert and ingest every [[source]] of the config, appending only new records.
+    #[command(
+        after_help = "Examples:\n  revmine run                          # every [[source]] in revmine.toml\n  \
+        revmine run --json >> /var/log/revmine.jsonl\n  \
+        revmine run --shard $JOB_COMPLETION_INDEX/4   # a Kubernetes indexed Job of 4\n  \
+        revmine run --source drafts --wait\n\n\
+        Each source keeps its last mined commit in [run] state_dir, so a run reads only newer history;\n\
+        a rewritten history (force-push, rebase) is re-mined whole and ids keep it free of duplicates.\n\
+        Outputs and state are replaced atomically (temp file, fsync, rename), output first: a run killed\n\
+        at any moment loses nothing and the next one writes nothing twice.\n\
+        Exit codes: 0 every source done, 1 a source failed (the others still ran), 2 usage or config\n\
+        error, 75 another run holds a source's lock (without --wait)."
+    )]
+    Run {
+        /// Only the sources whose name hashes to K of N (K from 0): the shards of N hosts or array
+        /// tasks together cover every source exactly once.
+        #[arg(long, value_name = "K/N", value_parser = revmine::run::parse_shard)]
+        shard: Option<(u64, u64)>,
+        /// Only this source (by name); repeatable.
+        #[arg(long = "source", value_name = "NAME")]
+        only: Vec<String>,
+        /// Wait for another run's locks instead of exiting with 75.
+        #[arg(long)]
+        wait: bool,
+        /// One JSON object on stdout: per source its status, commits, records found and written, skips, seconds.
+        #[arg(long)]
+        json: bool,
+    },
     /// Recompute the plan's "Current State (Measured)" block: counts, uniqueness, lengths.
     #[command(
         after_help = "Examples:\n  revmine stats assistant_dataset_train.v8.jsonl\n  revmine stats --json d.jsonl"
@@ -583,6 +611,22 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<Exit> {
                 cwd: std::env::current_dir()?,
             };
             app::build(&args, &mut out, &mut err)?
+        }
+        Command::Run {
+            shard,
+            only,
+            wait,
+            json,
+        } => {
+            let args = revmine::run::RunArgs {
+                config: cli.config.clone(),
+                cwd: std::env::current_dir()?,
+                shard: *shard,
+                only: only.clone(),
+                wait: *wait,
+                json: *json,
+            };
+            revmine::run::run(&args, &mut out, &mut err)?
         }
         Command::Export(a) => revmine::export::run(&export_args(a)?, &mut out, &mut err)?,
         Command::Stats(a) => app::stats(&cli.dataset_options(a)?, &mut out, &mut err)?,

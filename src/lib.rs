@@ -51,6 +51,7 @@ pub mod notes;
 pub mod promote;
 pub mod record;
 pub mod review;
+pub mod run;
 pub mod sample;
 pub mod scan;
 pub mod schema;

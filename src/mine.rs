@@ -46,6 +46,9 @@ pub struct EditFilters {
 #[derive(Debug, Clone)]
 pub struct MineOptions {
     pub rev: Option<String>,
+    /// A commit already mined: only commits after it are read. Pair ids do
+    /// not depend on commits, so a pair found again later has the same id.
+    pub after: Option<String>,
     pub history: History,
     pub pairs: PairMode,
     pub paths: GlobSet,
@@ -138,6 +141,7 @@ pub fn mine_repo(
     let stats = repo.walk(
         opts.rev.as_deref(),
         opts.history,
+        opts.after.as_deref(),
         &keep,
         &mut |info, changes| {
             let index = commits.len() as u32;

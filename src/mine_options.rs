@@ -41,6 +41,7 @@ pub fn build(config: &Config, args: &MineArgs) -> Result<MineOptions, Error> {
     .collect::<Result<_, _>>()?;
     Ok(MineOptions {
         rev: args.rev.clone(),
+        after: None,
         history: match args.history.unwrap_or(m.history) {
             HistoryMode::FirstParent => History::FirstParent,
             HistoryMode::Branches => History::Branches,

@@ -267,13 +267,13 @@ pub fn promote(
             message: "standard input cannot be promoted; name a file".into(),
         });
     }
-    if let (Ok(a), Ok(b)) = (new_at.canonicalize(), name_at.canonicalize()) {
-        if a == b {
-            return Err(Error::Usage {
-                flag: "--as",
-                message: format!("`{}` is NEW itself", args.name.display()),
-            });
-        }
+    if let (Ok(a), Ok(b)) = (new_at.canonicalize(), name_at.canonicalize())
+        && a == b
+    {
+        return Err(Error::Usage {
+            flag: "--as",
+            message: format!("`{}` is NEW itself", args.name.display()),
+        });
     }
     let (config, schema) =
         config_and_schema(args.config.as_deref(), args.schema.as_deref(), &args.cwd)?;

@@ -698,13 +698,12 @@ impl Checker<'_> {
             }
             w.out.records += 1;
             let n = w.out.lines;
-            if self.fast {
-                if let Some(record) =
+            if self.fast
+                && let Some(record) =
                     fast::FastRecord::parse(line).filter(|r| r.valid_under_builtin())
-                {
-                    self.accept(&mut w, n, line, record.id(), |f| record.get(f));
-                    continue;
-                }
+            {
+                self.accept(&mut w, n, line, record.id(), |f| record.get(f));
+                continue;
             }
             let value: Value = match serde_json::from_slice(line) {
                 Ok(v) => v,
@@ -754,20 +753,21 @@ impl Checker<'_> {
         };
         match ty {
             RecordType::Preference => {
-                if let (Some(c), Some(r)) = (get("chosen"), get("rejected")) {
-                    if !c.trim().is_empty() && c.split_whitespace().eq(r.split_whitespace()) {
-                        problem(
-                            "chosen",
-                            "is the same text as rejected (ignoring whitespace)".into(),
-                        );
-                    }
+                if let (Some(c), Some(r)) = (get("chosen"), get("rejected"))
+                    && !c.trim().is_empty()
+                    && c.split_whitespace().eq(r.split_whitespace())
+                {
+                    problem(
+                        "chosen",
+                        "is the same text as rejected (ignoring whitespace)".into(),
+                    );
                 }
             }
             RecordType::Chat => {
-                if let (Some(max), Some(input)) = (self.options.chat_turns, get("input")) {
-                    if let Err(message) = check_chat_input(input, max) {
-                        problem("input", message);
-                    }
+                if let (Some(max), Some(input)) = (self.options.chat_turns, get("input"))
+                    && let Err(message) = check_chat_input(input, max)
+                {
+                    problem("input", message);
                 }
             }
             _ => {}
@@ -830,15 +830,15 @@ impl Checker<'_> {
         } else {
             "input"
         });
-        if w.role == Role::Eval {
-            if let Some(tagger) = &self.options.tagger {
-                let tags = user_side
-                    .map(|t| tagger.tag(t))
-                    .unwrap_or_default()
-                    .union(meta_tags(line));
-                for (count, tag) in w.out.tags.iter_mut().zip(Tag::ALL) {
-                    *count += u64::from(tags.contains(tag));
-                }
+        if w.role == Role::Eval
+            && let Some(tagger) = &self.options.tagger
+        {
+            let tags = user_side
+                .map(|t| tagger.tag(t))
+                .unwrap_or_default()
+                .union(meta_tags(line));
+            for (count, tag) in w.out.tags.iter_mut().zip(Tag::ALL) {
+                *count += u64::from(tags.contains(tag));
             }
         }
         let Some(printer) = w.prints.as_mut() else {

@@ -161,14 +161,13 @@ pub(super) fn run(
                 st.blanks = 0;
                 continue;
             }
-            if markdown {
-                if let Some((level, _)) = heading(line) {
-                    if level < speaker_level.unwrap_or(2) {
-                        st.close_conv(sink);
-                        st.blanks = 0;
-                        continue;
-                    }
-                }
+            if markdown
+                && let Some((level, _)) = heading(line)
+                && level < speaker_level.unwrap_or(2)
+            {
+                st.close_conv(sink);
+                st.blanks = 0;
+                continue;
             }
         }
         first_content.get_or_insert(line_no);

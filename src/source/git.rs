@@ -154,10 +154,56 @@ impl GitRepo {
 
     /// Walks history oldest first, calling `visit` with each commit and its
     /// changes whose old or new path `keep` accepts.
+    /// The commit `rev` (default HEAD) names, as a full hex id; `None` for
+    /// an unborn HEAD (an empty repository).
+    pub fn resolve(&self, rev: Option<&str>) -> Result<Option<String>, GitError> {
+        let rev_err = |rev: &str| {
+            let path = self.path.clone();
+            let rev = rev.to_string();
+            move |source| GitError::Rev { path, rev, source }
+        };
+        match rev {
+            Some(r) => Ok(Some(
+                self.repo
+                    .revparse_single(r)
+                    .and_then(|o| o.peel_to_commit())
+                    .map_err(rev_err(r))?
+                    .id()
+                    .to_string(),
+            )),
+            None => match self.repo.head() {
+                Ok(head) => Ok(Some(
+                    head.peel_to_commit()
+                        .map_err(rev_err("HEAD"))?
+                        .id()
+                        .to_string(),
+                )),
+                Err(e) if matches!(e.code(), ErrorCode::UnbornBranch | ErrorCode::NotFound) => {
+                    Ok(None)
+                }
+                Err(e) => Err(rev_err("HEAD")(e)),
+            },
+        }
+    }
+
+    /// True when `old` is still in the history of `new`: a later run can
+    /// then read only what came after it. False when `old` is gone or was
+    /// rewritten away (force-push, rebase).
+    pub fn contains(&self, new: &str, old: &str) -> bool {
+        let (Ok(new), Ok(old)) = (Oid::from_str(new), Oid::from_str(old)) else {
+            return false;
+        };
+        if self.repo.find_commit(old).is_err() {
+            return false;
+        }
+        new == old || self.repo.graph_descendant_of(new, old).unwrap_or(false)
+    }
+
     pub fn walk(
         &self,
         rev: Option<&str>,
         history: History,
+        hide: Option<&str>,
         keep: &(dyn Fn(&str) -> bool + Sync),
         visit: &mut dyn FnMut(&CommitInfo, Vec<Change>),
     ) -> Result<WalkStats, GitError> {
@@ -201,6 +247,11 @@ impl GitRepo {
             .set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE)
             .map_err(walk_err("HEAD".into()))?;
         revwalk.push(start).map_err(walk_err(start.to_string()))?;
+        // Commits a previous run already read: only what came after them is walked.
+        if let Some(hide) = hide {
+            let oid = Oid::from_str(hide).map_err(walk_err(hide.to_string()))?;
+            revwalk.hide(oid).map_err(walk_err(hide.to_string()))?;
+        }
         if history == History::FirstParent {
             revwalk
                 .simplify_first_parent()
@@ -359,10 +410,10 @@ impl BlobReader {
     pub fn text(&self, id: ObjId) -> Result<String, Unreadable> {
         let oid = id.to_oid().ok_or(Unreadable::Missing)?;
         // The header gives the size without inflating a huge blob.
-        if let Ok((size, ObjectType::Blob)) = self.repo.odb().and_then(|odb| odb.read_header(oid)) {
-            if size as u64 > self.max_bytes {
-                return Err(Unreadable::TooLarge);
-            }
+        if let Ok((size, ObjectType::Blob)) = self.repo.odb().and_then(|odb| odb.read_header(oid))
+            && size as u64 > self.max_bytes
+        {
+            return Err(Unreadable::TooLarge);
         }
         let blob = self.repo.find_blob(oid).map_err(|_| Unreadable::Missing)?;
         if blob.size() as u64 > self.max_bytes {

@@ -1,0 +1,693 @@
+//! `revmine run`: the periodic job over every `[[source]]` of the config,
+//! from cron or CI. Each source remembers, in its own state file, the last
+//! commit it mined, so a run reads only newer history and appends only
+//! records whose ids its output does not hold yet.
+//!
+//! Durability, in this order, per source: the output is rewritten as a temp
+//! file beside it (old records, then new ones), fsynced and renamed into
+//! place, and the directory fsynced; only then does the state advance, the
+//! same way. A run killed at any point leaves the previous output and state,
+//! or the new output with the old state: the next run then finds the same
+//! records again and their ids are already there, so none is written twice.
+//!
+//! Concurrency: one lock file per source (an OS advisory lock, released by
+//! the kernel when the process dies); a second run waits with `--wait`, or
+//! exits at once with [`Exit::Busy`] naming the lock.
+
+use std::collections::{BTreeMap, HashSet};
+use std::fs::File;
+use std::io::{BufRead, Write};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use xxhash_rust::xxh3::{xxh3_64, xxh3_128};
+
+use crate::app::Exit;
+use crate::config::{Config, RunKind, RunSource};
+use crate::error::Error;
+
+#[derive(Debug, Clone)]
+pub struct RunArgs {
+    pub config: Option<PathBuf>,
+    pub cwd: PathBuf,
+    /// `(k, n)`: only sources whose name hashes to `k` modulo `n`.
+    pub shard: Option<(u64, u64)>,
+    /// Only these sources (by name); all when empty.
+    pub only: Vec<String>,
+    pub wait: bool,
+    pub json: bool,
+}
+
+/// Parses `K/N` (K counted from 0, as a Kubernetes indexed Job or a Slurm
+/// array numbers its tasks).
+pub fn parse_shard(s: &str) -> Result<(u64, u64), String> {
+    let (k, n) = s
+        .split_once('/')
+        .ok_or_else(|| format!("`{s}`: expected K/N, e.g. 0/4"))?;
+    let (k, n): (u64, u64) = (
+        k.trim()
+            .parse()
+            .map_err(|_| format!("`{s}`: K is not a number"))?,
+        n.trim()
+            .parse()
+            .map_err(|_| format!("`{s}`: N is not a number"))?,
+    );
+    if n == 0 || k >= n {
+        return Err(format!("`{s}`: need 0 <= K < N"));
+    }
+    Ok((k, n))
+}
+
+/// Which shard a source belongs to: by its name, not its position, so
+/// adding a source never moves the others between shards.
+pub fn shard_of(name: &str, n: u64) -> u64 {
+    xxh3_64(name.as_bytes()) % n
+}
+
+/// What one source's state file remembers.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+struct State {
+    name: String,
+    kind: Option<RunKind>,
+    /// The last commit whose records are durable in the output.
+    commit: Option<String>,
+    output: PathBuf,
+    records: u64,
+    runs: u64,
+    updated: Option<String>,
+}
+
+/// One source's part of the run summary (`--json` prints these).
+#[derive(Debug, Clone, Serialize)]
+pub struct SourceReport {
+    pub name: String,
+    pub kind: RunKind,
+    pub status: &'static str,
+    pub error: Option<String>,
+    pub commit: Option<String>,
+    pub previous_commit: Option<String>,
+    /// The remembered commit was no longer in the history: re-mined whole.
+    pub rewritten: bool,
+    pub commits: u64,
+    pub found: u64,
+    pub written: u64,
+    pub already_present: u64,
+    pub total: u64,
+    pub skipped: BTreeMap<String, u64>,
+    pub seconds: f64,
+}
+
+/// Runs every selected source; one failing source does not stop the others.
+pub fn run(args: &RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exit, Error> {
+    let config = Config::load(args.config.as_deref(), &args.cwd)?;
+    let base = config
+        .origin
+        .as_deref()
+        .and_then(Path::parent)
+        .map_or_else(|| args.cwd.clone(), |p| args.cwd.join(p));
+    if config.source.is_empty() {
+        writeln!(
+            err,
+            "revmine run: no [[source]] in the config (see `revmine init` for the format)"
+        )
+        .ok();
+        return Ok(Exit::Error);
+    }
+    for want in &args.only {
+        if !config.source.iter().any(|s| &s.name() == want) {
+            return Err(Error::Usage {
+                flag: "--source",
+                message: format!("no [[source]] named `{want}`"),
+            });
+        }
+    }
+    let mut names = HashSet::new();
+    for s in &config.source {
+        if !names.insert(s.name()) {
+            return Err(Error::Usage {
+                flag: "[[source]]",
+                message: format!(
+                    "two sources are named `{}`; give each a distinct name",
+                    s.name()
+                ),
+            });
+        }
+    }
+    let selected: Vec<&RunSource> = config
+        .source
+        .iter()
+        .filter(|s| args.only.is_empty() || args.only.contains(&s.name()))
+        .filter(|s| args.shard.is_none_or(|(k, n)| shard_of(&s.name(), n) == k))
+        .collect();
+    let state_dir = base.join(&config.run.state_dir);
+    std::fs::create_dir_all(&state_dir).map_err(|source| Error::Write {
+        path: state_dir.clone(),
+        source,
+    })?;
+    // Every lock first, in name order (so two waiting runs cannot deadlock),
+    // before any work: a busy source never leaves a run half done.
+    let mut locks = Vec::new();
+    let mut order: Vec<&RunSource> = selected.clone();
+    order.sort_by_key(|s| s.name());
+    for s in &order {
+        let path = state_dir.join(format!("{}.lock", file_key(&s.name())));
+        let file = File::options()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(|source| Error::Write {
+                path: path.clone(),
+                source,
+            })?;
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) if args.wait => {
+                writeln!(err, "revmine run: waiting for {}", path.display()).ok();
+                file.lock().map_err(|source| Error::Write {
+                    path: path.clone(),
+                    source,
+                })?;
+            }
+            Err(std::fs::TryLockError::WouldBlock) => {
+                writeln!(
+                    err,
+                    "revmine run: another run holds {} (source `{}`); try again later or pass --wait",
+                    path.display(),
+                    s.name()
+                )
+                .ok();
+                return Ok(Exit::Busy);
+            }
+            Err(std::fs::TryLockError::Error(source)) => {
+                return Err(Error::Write { path, source });
+            }
+        }
+        locks.push(file);
+    }
+    let started = Instant::now();
+    let mut reports = Vec::new();
+    for s in &selected {
+        let t = Instant::now();
+        let mut report = match run_source(s, &config, &base, &state_dir, args) {
+            Ok(r) => r,
+            Err(e) => failed(s, e.to_string()),
+        };
+        report.seconds = t.elapsed().as_secs_f64();
+        reports.push(report);
+    }
+    drop(locks);
+    let failures = reports.iter().filter(|r| r.status == "failed").count();
+    if args.json {
+        let v = json!({
+            "passed": failures == 0,
+            "shard": args.shard.map(|(k, n)| format!("{k}/{n}")),
+            "sources": reports,
+            "seconds": started.elapsed().as_secs_f64(),
+        });
+        writeln!(out, "{v}").map_err(crate::app::stdout_error)?;
+    } else {
+        for r in &reports {
+            let line = match &r.error {
+                Some(e) => format!("{}: FAILED: {e}", r.name),
+                None => format!(
+                    "{} ({:?}): {} commits, {} records found, {} new, {} already present, {} in output{}{}",
+                    r.name,
+                    r.kind,
+                    r.commits,
+                    r.found,
+                    r.written,
+                    r.already_present,
+                    r.total,
+                    if r.rewritten {
+                        "; history was rewritten, re-mined whole"
+                    } else {
+                        ""
+                    },
+                    skipped_text(&r.skipped),
+                ),
+            };
+            writeln!(err, "{line}").ok();
+        }
+        if args.shard.is_some() && reports.is_empty() {
+            writeln!(err, "revmine run: no source falls in this shard").ok();
+        }
+    }
+    Ok(if failures > 0 { Exit::Failed } else { Exit::Ok })
+}
+
+fn skipped_text(skipped: &BTreeMap<String, u64>) -> String {
+    if skipped.is_empty() {
+        return String::new();
+    }
+    let parts: Vec<String> = skipped.iter().map(|(k, v)| format!("{k} {v}")).collect();
+    format!("; skipped: {}", parts.join(", "))
+}
+
+fn failed(s: &RunSource, error: String) -> SourceReport {
+    SourceReport {
+        name: s.name(),
+        kind: s.kind,
+        status: "failed",
+        error: Some(error),
+        commit: None,
+        previous_commit: None,
+        rewritten: false,
+        commits: 0,
+        found: 0,
+        written: 0,
+        already_present: 0,
+        total: 0,
+        skipped: BTreeMap::new(),
+        seconds: 0.0,
+    }
+}
+
+/// A file name for a source: readable, and unique even when two names
+/// differ only in characters a file name cannot hold.
+fn file_key(name: &str) -> String {
+    let slug: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .take(40)
+        .collect();
+    format!("{slug}-{:08x}", xxh3_64(name.as_bytes()) as u32)
+}
+
+/// `~/x` is the user's home, as in a crontab line.
+fn expand_home(p: &Path, base: &Path) -> PathBuf {
+    if let (Ok(rest), Some(home)) = (p.strip_prefix("~"), std::env::var_os("HOME")) {
+        return PathBuf::from(home).join(rest);
+    }
+    base.join(p)
+}
+
+fn run_source(
+    s: &RunSource,
+    config: &Config,
+    base: &Path,
+    state_dir: &Path,
+    args: &RunArgs,
+) -> Result<SourceReport, Error> {
+    let key = file_key(&s.name());
+    let state_path = state_dir.join(format!("{key}.json"));
+    let state: State = match std::fs::read(&state_path) {
+        Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| Error::Input {
+            message: format!("{}: corrupt state file: {e}", state_path.display()),
+        })?,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => State::default(),
+        Err(source) => {
+            return Err(Error::Read {
+                path: state_path,
+                source,
+            });
+        }
+    };
+    let path = expand_home(&s.path, base);
+    let output = expand_home(&s.output, base);
+    let mut report = SourceReport {
+        name: s.name(),
+        kind: s.kind,
+        status: "ok",
+        error: None,
+        commit: None,
+        previous_commit: state.commit.clone(),
+        rewritten: false,
+        commits: 0,
+        found: 0,
+        written: 0,
+        already_present: 0,
+        total: 0,
+        skipped: BTreeMap::new(),
+        seconds: 0.0,
+    };
+    let tmp = tempfile::Builder::new()
+        .prefix(".revmine-run-")
+        .tempdir_in(output.parent().unwrap_or(Path::new(".")))
+        .map_err(|source| Error::Write {
+            path: output.clone(),
+            source,
+        })?;
+    let produced = tmp.path().join("records.jsonl");
+    let mut sink = Vec::new();
+    let mut quiet = Vec::new();
+    match s.kind {
+        RunKind::Drafts | RunKind::Notes => {
+            let repo = crate::source::git::GitRepo::open(&path)?;
+            let target = repo.resolve(s.rev.as_deref())?;
+            report.commit = target.clone();
+            let Some(target) = target else {
+                report.status = "empty";
+                report.total = count_existing(&output)?.len() as u64;
+                return Ok(report);
+            };
+            let after = match &state.commit {
+                Some(old) if repo.contains(&target, old) => Some(old.clone()),
+                Some(_) => {
+                    report.rewritten = true;
+                    None
+                }
+                None => None,
+            };
+            if after.as_deref() == Some(target.as_str()) {
+                report.status = "up_to_date";
+                report.total = state.records;
+                return Ok(report);
+            }
+            if s.kind == RunKind::Drafts {
+                let mine_args = crate::app::MineArgs {
+                    repos: vec![path.clone()],
+                    rev: Some(target.clone()),
+                    history: s.history,
+                    paths: s.globs.clone(),
+                    config: args.config.clone(),
+                    cwd: args.cwd.clone(),
+                    ..Default::default()
+                };
+                let mut opts = crate::mine_options::build(config, &mine_args)?;
+                opts.after = after;
+                let (pairs, summary) =
+                    crate::mine::mine_repo(&path, &opts, &indicatif::ProgressBar::hidden())?;
+                report.commits = summary.commits;
+                report.skipped = summary
+                    .skipped
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), *v))
+                    .collect();
+                let lines: Vec<&str> = pairs.iter().map(|p| p.line.as_str()).collect();
+                crate::write::atomic_write(&produced, (lines.join("\n") + "\n").as_bytes())?;
+            } else {
+                // Notes are whole documents: any new commit re-reads them at
+                // the target, and ids keep what was written before.
+                let notes_args = crate::app::NotesArgs {
+                    paths: vec![relative(&path, base)],
+                    output: Some(produced.clone()),
+                    config: args.config.clone(),
+                    cwd: base.to_path_buf(),
+                    rev: Some(target.clone()),
+                    turns: s.turns,
+                    history: false,
+                    json: true,
+                };
+                crate::app::notes(&notes_args, &mut sink, &mut quiet)?;
+            }
+        }
+        RunKind::Transcripts => {
+            let files = transcript_files(&path, &s.globs)?;
+            let format = match &s.format {
+                Some(f) => f.parse().map_err(|message| Error::Usage {
+                    flag: "[[source]] format",
+                    message,
+                })?,
+                None => crate::ingest::Format::Auto,
+            };
+            let ingest_args = crate::app::IngestArgs {
+                files: files.iter().map(|f| relative(f, base)).collect(),
+                output: Some(produced.clone()),
+                cwd: base.to_path_buf(),
+                format,
+                turns: s.turns.unwrap_or(config.notes.turns),
+                keep_going: false,
+                json: true,
+            };
+            if crate::app::ingest(&ingest_args, &mut sink, &mut quiet)? != Exit::Ok {
+                return Err(Error::Input {
+                    message: String::from_utf8_lossy(&quiet).trim().to_string(),
+                });
+            }
+        }
+    }
+    let existing = count_existing(&output)?;
+    let new_lines = new_records(&produced, &existing, &mut report)?;
+    report.total = existing.len() as u64 + new_lines.len() as u64;
+    if !new_lines.is_empty() || !output.exists() {
+        append_atomically(&output, &new_lines)?;
+    }
+    crash_point("after_output");
+    let next = State {
+        name: s.name(),
+        kind: Some(s.kind),
+        commit: report.commit.clone(),
+        output: output.clone(),
+        records: report.total,
+        runs: state.runs + 1,
+        updated: Some(crate::signoff::now_utc()),
+    };
+    let bytes = serde_json::to_vec_pretty(&next).map_err(|e| Error::Input {
+        message: format!("state: {e}"),
+    })?;
+    crate::write::atomic_write(&state_path, &bytes)?;
+    sync_dir(state_dir)?;
+    crash_point("after_state");
+    Ok(report)
+}
+
+/// `path` as seen from the config's directory: record ids and provenance
+/// name files this way, so they stay the same wherever the checkout lives.
+fn relative(path: &Path, base: &Path) -> PathBuf {
+    path.strip_prefix(base).unwrap_or(path).to_path_buf()
+}
+
+/// The transcript files under `dir` that `globs` name (every file when empty), sorted.
+fn transcript_files(dir: &Path, globs: &[String]) -> Result<Vec<PathBuf>, Error> {
+    let mut b = globset::GlobSetBuilder::new();
+    for g in globs {
+        b.add(globset::Glob::new(g).map_err(|e| Error::Usage {
+            flag: "[[source]] globs",
+            message: e.to_string(),
+        })?);
+    }
+    let set = b.build().map_err(|e| Error::Usage {
+        flag: "[[source]] globs",
+        message: e.to_string(),
+    })?;
+    let mut files = Vec::new();
+    for entry in ignore::WalkBuilder::new(dir).build() {
+        let entry = entry.map_err(|e| Error::Read {
+            path: dir.to_path_buf(),
+            source: std::io::Error::other(e.to_string()),
+        })?;
+        if !entry.file_type().is_some_and(|t| t.is_file()) {
+            continue;
+        }
+        let rel = entry.path().strip_prefix(dir).unwrap_or(entry.path());
+        if globs.is_empty() || set.is_match(rel) {
+            files.push(entry.path().to_path_buf());
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
+/// The ids already in `output` (a missing file holds none). A line that is
+/// not a record with an id means the file is not ours to append to.
+fn count_existing(output: &Path) -> Result<HashSet<u128>, Error> {
+    #[derive(Deserialize)]
+    struct Id<'a> {
+        #[serde(borrow)]
+        id: std::borrow::Cow<'a, str>,
+    }
+    let file = match File::open(output) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(HashSet::new()),
+        Err(source) => {
+            return Err(Error::Read {
+                path: output.to_path_buf(),
+                source,
+            });
+        }
+    };
+    let mut ids = HashSet::new();
+    for (n, line) in std::io::BufReader::new(file).lines().enumerate() {
+        let line = line.map_err(|source| Error::Read {
+            path: output.to_path_buf(),
+            source,
+        })?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let id: Id<'_> = serde_json::from_str(&line).map_err(|e| Error::Input {
+            message: format!(
+                "{}:{}: not a record with an id ({e}); fix or move the file, nothing was appended",
+                output.display(),
+                n + 1
+            ),
+        })?;
+        ids.insert(xxh3_128(id.id.as_bytes()));
+    }
+    Ok(ids)
+}
+
+/// The produced records whose ids the output does not hold yet, in order.
+fn new_records(
+    produced: &Path,
+    existing: &HashSet<u128>,
+    report: &mut SourceReport,
+) -> Result<Vec<String>, Error> {
+    let found = count_lines_with_ids(produced)?;
+    let mut seen = HashSet::new();
+    let mut out = Vec::new();
+    for (id, line) in found {
+        report.found += 1;
+        if existing.contains(&id) || !seen.insert(id) {
+            report.already_present += 1;
+        } else {
+            out.push(line);
+        }
+    }
+    report.written = out.len() as u64;
+    Ok(out)
+}
+
+fn count_lines_with_ids(path: &Path) -> Result<Vec<(u128, String)>, Error> {
+    #[derive(Deserialize)]
+    struct Id<'a> {
+        #[serde(borrow)]
+        id: std::borrow::Cow<'a, str>,
+    }
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(source) => {
+            return Err(Error::Read {
+                path: path.to_path_buf(),
+                source,
+            });
+        }
+    };
+    let mut out = Vec::new();
+    for line in text.lines().filter(|l| !l.trim().is_empty()) {
+        let id: Id<'_> = serde_json::from_str(line).map_err(|e| Error::Input {
+            message: format!("a produced record has no id: {e}"),
+        })?;
+        out.push((xxh3_128(id.id.as_bytes()), line.to_string()));
+    }
+    Ok(out)
+}
+
+/// The output with `lines` after its records, replacing it atomically: a
+/// temp file beside it (the old bytes, then the new lines), fsync, rename,
+/// fsync of the directory.
+fn append_atomically(output: &Path, lines: &[String]) -> Result<(), Error> {
+    let err = |source| Error::Write {
+        path: output.to_path_buf(),
+        source,
+    };
+    let dir = match output.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".revmine-")
+        .tempfile_in(dir)
+        .map_err(err)?;
+    let mut needs_newline = false;
+    match File::open(output) {
+        Ok(mut old) => {
+            let copied = std::io::copy(&mut old, tmp.as_file_mut()).map_err(err)?;
+            if copied > 0 {
+                use std::io::{Read, Seek, SeekFrom};
+                old.seek(SeekFrom::End(-1)).map_err(err)?;
+                let mut last = [0u8];
+                old.read_exact(&mut last).map_err(err)?;
+                needs_newline = last[0] != b'\n';
+            }
+            let mode = old.metadata().map_err(err)?.permissions();
+            tmp.as_file().set_permissions(mode).map_err(err)?;
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            use std::os::unix::fs::PermissionsExt;
+            tmp.as_file()
+                .set_permissions(std::fs::Permissions::from_mode(0o644))
+                .map_err(err)?;
+        }
+        Err(e) => return Err(err(e)),
+    }
+    {
+        let mut w = std::io::BufWriter::new(tmp.as_file_mut());
+        if needs_newline {
+            w.write_all(b"\n").map_err(err)?;
+        }
+        for line in lines {
+            w.write_all(line.as_bytes()).map_err(err)?;
+            w.write_all(b"\n").map_err(err)?;
+            crash_point("mid_output");
+        }
+        w.flush().map_err(err)?;
+    }
+    tmp.as_file().sync_all().map_err(err)?;
+    crash_point("before_rename");
+    tmp.persist(output).map_err(|e| err(e.error))?;
+    sync_dir(dir)
+}
+
+/// A rename is durable only once its directory is synced.
+fn sync_dir(dir: &Path) -> Result<(), Error> {
+    File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(|source| Error::Write {
+            path: dir.to_path_buf(),
+            source,
+        })
+}
+
+/// For the crash test: with `REVMINE_CRASH_AT=N`, the process kills itself
+/// with SIGKILL at the N-th point it passes (no destructor, no flush runs),
+/// so a test can stop a run at every step and check what the next run does.
+fn crash_point(_what: &str) {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static PASSED: AtomicU64 = AtomicU64::new(0);
+    let Some(at) = std::env::var("REVMINE_CRASH_AT")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+    else {
+        return;
+    };
+    if PASSED.fetch_add(1, Ordering::SeqCst) + 1 == at {
+        let _ = std::process::Command::new("kill")
+            .args(["-KILL", &std::process::id().to_string()])
+            .status();
+        // kill(1) missing: abort is as abrupt for what the test checks.
+        std::process::abort();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shards_split_sources_by_name_exactly_once() {
+        let names: Vec<String> = (0..200).map(|i| format!("repo-{i}")).collect();
+        for n in [1, 2, 3, 7] {
+            let mut hits = vec![0; names.len()];
+            for k in 0..n {
+                for (i, name) in names.iter().enumerate() {
+                    if shard_of(name, n) == k {
+                        hits[i] += 1;
+                    }
+                }
+            }
+            assert!(hits.iter().all(|&h| h == 1), "n = {n}");
+        }
+        assert_eq!(parse_shard("1/4"), Ok((1, 4)));
+        assert!(parse_shard("4/4").is_err());
+        assert!(parse_shard("x").is_err());
+    }
+
+    #[test]
+    fn file_keys_are_safe_and_distinct() {
+        let a = file_key("team/notes");
+        let b = file_key("team:notes");
+        assert_ne!(a, b);
+        assert!(a.starts_with("team_notes-"), "{a}");
+    }
+}
