@@ -551,6 +551,16 @@ fn rebalance(items: &mut [Item], config: &Config, warnings: &mut Vec<String>) {
     if (band.min..=band.max).contains(&share) {
         return;
     }
+    // With nothing on the other side, no cut reaches the band: it would only
+    // empty the train set.
+    if real == 0 || synth == 0 {
+        warnings.push(format!(
+            "train real share is {share:.3}, outside [{}, {}]: it has {real} real and {synth} \
+             synthetic records, so no cut can reach the band; add the missing kind of source",
+            band.min, band.max
+        ));
+        return;
+    }
     // Drop from the real side when there is too much of it, else synthetic.
     let (cut_real, have, keep) = if share > band.max {
         (
@@ -665,4 +675,75 @@ fn with_tags(raw: &[u8], tags: Tags) -> String {
         }
     }
     Value::Object(record).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tags_merge_into_meta_in_place_and_untagged_lines_are_copied() {
+        let mut tags = Tags::default();
+        tags.insert(Tag::Stress);
+        tags.insert(Tag::FollowUp);
+        let raw = br#"{"id":"c1","record_type":"chat","meta":{"origin":"x","tags":["stress"]},"input":"User: hi","output":"ok"}"#;
+        assert_eq!(
+            with_tags(raw, tags),
+            r#"{"id":"c1","record_type":"chat","meta":{"origin":"x","tags":["stress","follow_up"]},"input":"User: hi","output":"ok"}"#
+        );
+        let spaced = br#"{ "id": "c2",  "record_type": "qa", "input": "q", "output": "a" }"#;
+        assert_eq!(with_tags(spaced, Tags::default()).as_bytes(), spaced);
+        let no_meta = br#"{"id":"c3","record_type":"qa","input":"q","output":"a"}"#;
+        assert!(with_tags(no_meta, tags).ends_with(r#""meta":{"tags":["stress","follow_up"]}}"#));
+    }
+
+    fn item(ty: RecordType, real: bool, priority: u64) -> Item {
+        Item {
+            src: 0,
+            line: priority as u32,
+            start: 0,
+            len: 0,
+            ty,
+            real,
+            priority,
+            id: u128::from(priority),
+            tags: Tags::default(),
+            fp: Fingerprint::default(),
+            fate: Fate::Train,
+        }
+    }
+
+    #[test]
+    fn rebalance_cuts_the_side_in_excess_to_the_target_but_keeps_every_type() {
+        let config = Config::default();
+        // 10 real chats, 90 synthetic qa and 1 synthetic memory: 10% real.
+        let mut items: Vec<Item> = (0..10).map(|i| item(RecordType::Chat, true, i)).collect();
+        items.extend((10..100).map(|i| item(RecordType::Qa, false, i)));
+        items.push(item(RecordType::Memory, false, 100));
+        let mut warnings = Vec::new();
+        rebalance(&mut items, &config, &mut warnings);
+        let (real, synth) = train_counts(&items);
+        assert_eq!(real, 10);
+        assert!(
+            (0.35..=0.5).contains(&(real as f64 / (real + synth) as f64)),
+            "{real} {synth}"
+        );
+        assert!(
+            items
+                .iter()
+                .any(|it| it.ty == RecordType::Memory && it.fate == Fate::Train),
+            "memory keeps its only record"
+        );
+        assert!(warnings.is_empty(), "{warnings:?}");
+    }
+
+    #[test]
+    fn rebalance_without_real_records_says_so_and_drops_nothing() {
+        let config = Config::default();
+        let mut items: Vec<Item> = (0..20).map(|i| item(RecordType::Qa, false, i)).collect();
+        let mut warnings = Vec::new();
+        rebalance(&mut items, &config, &mut warnings);
+        assert!(items.iter().all(|it| it.fate == Fate::Train));
+        assert!(warnings[0].contains("real share is 0.000"), "{warnings:?}");
+    }
 }
