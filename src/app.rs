@@ -584,6 +584,9 @@ pub fn mine(args: &MineArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result
     progress.finish_and_clear();
     let mut seen = std::collections::HashSet::new();
     pairs.retain(|p| seen.insert(p.id.clone()));
+    // A damaged object is bad input: the pairs that could be read are
+    // written, and the exit code says something was lost (ripgrep's way).
+    let corrupt = summaries.iter().any(|s| !s.corrupt.is_empty());
     let target = write_jsonl(
         pairs.iter().map(|p| p.line.as_str()),
         args.output.as_deref(),
@@ -596,7 +599,7 @@ pub fn mine(args: &MineArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result
     } else {
         write!(err, "{}", render_mine(&summaries, pairs.len(), &target)).ok();
     }
-    Ok(Exit::Ok)
+    Ok(if corrupt { Exit::Error } else { Exit::Ok })
 }
 
 fn render_mine(summaries: &[crate::mine::RepoSummary], pairs: usize, target: &str) -> String {
@@ -629,6 +632,24 @@ fn render_mine(summaries: &[crate::mine::RepoSummary], pairs: usize, target: &st
                 "  {} merges skipped (--history branches reads their branch commits)",
                 r.merges_skipped
             );
+        }
+        for c in &r.corrupt {
+            let error = crate::scan::sanitise(&c.error);
+            let _ = if c.blob.is_empty() {
+                writeln!(
+                    s,
+                    "  error: commit {} or its tree is corrupt: {error} (its changes were skipped, mining went on)",
+                    c.commit
+                )
+            } else {
+                writeln!(
+                    s,
+                    "  error: corrupt object {} at commit {} path {}: {error} (skipped, mining went on)",
+                    &c.blob[..c.blob.len().min(12)],
+                    c.commit,
+                    crate::scan::sanitise(&c.path)
+                )
+            };
         }
         if !r.skipped.is_empty() {
             let _ = writeln!(s, "  skipped:");
@@ -864,12 +885,15 @@ pub struct IngestArgs {
     pub turns: usize,
     pub keep_going: bool,
     pub json: bool,
+    /// For `[limits]`; found upwards from `cwd` when not given.
+    pub config: Option<PathBuf>,
 }
 
 /// `revmine ingest`: transcripts become chat records, streamed to the output;
 /// the output is replaced only when every file was read (or `--keep-going`).
 pub fn ingest(args: &IngestArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exit, Error> {
     use crate::ingest::{IngestOptions, ingest_file};
+    let config = Config::load(args.config.as_deref(), &args.cwd)?;
     // A byte-count bar on a terminal for big transcripts (indicatif draws nothing otherwise).
     let total: u64 = args
         .files
@@ -892,6 +916,7 @@ pub fn ingest(args: &IngestArgs, out: &mut dyn Write, err: &mut dyn Write) -> Re
         turns: args.turns,
         keep_going: args.keep_going,
         progress: progress.clone(),
+        max_line_bytes: config.limits.max_line_bytes,
     };
     let mut file = match &args.output {
         Some(p) => Some(crate::write::AtomicLines::create(&args.cwd.join(p))?),

@@ -589,6 +589,7 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<Exit> {
                 turns: usize::from(*turns),
                 keep_going: *keep_going,
                 json: *json,
+                config: cli.config.clone(),
             };
             app::ingest(&args, &mut out, &mut err)?
         }

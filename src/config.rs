@@ -34,6 +34,7 @@ pub struct Config {
     /// `[[source]]` tables: what `revmine run` mines, converts and ingests.
     #[serde(default)]
     pub source: Vec<RunSource>,
+    pub limits: Limits,
     /// Where the user's file was found; relative paths in it resolve from its directory.
     #[serde(skip)]
     pub origin: Option<PathBuf>,
@@ -304,6 +305,17 @@ pub struct NoteRule {
     pub question: String,
 }
 
+/// Caps on what one input line may cost: a hostile or broken file (a
+/// multi-gigabyte line with no newline) must yield an error, not an
+/// out-of-memory kill.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Limits {
+    /// Longest line, in bytes, that `validate`, `check`, `stats` and `ingest`
+    /// read; a longer one is reported with its length and skipped.
+    pub max_line_bytes: u64,
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Report {
@@ -463,6 +475,9 @@ impl Config {
                 "build.real_share.target {t} lies outside gates.real_share [{}, {}]",
                 r.min, r.max
             ));
+        }
+        if self.limits.max_line_bytes == 0 {
+            return Err("limits.max_line_bytes must be at least 1".into());
         }
         if self.schema.max_turns == 0 {
             return Err("schema.max_turns must be at least 1".into());

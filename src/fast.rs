@@ -52,8 +52,14 @@ pub const FIELDS: [&str; 8] = [
 
 impl<'a> FastRecord<'a> {
     /// Parses `line` if every known field has the type the built-in schema wants.
+    ///
+    /// The whole line must be UTF-8 first: serde_json skips the strings of
+    /// fields it ignores (`meta`, unknown keys) without checking them, so
+    /// `"meta":{"x":"\xff"}` would otherwise pass here while the full path
+    /// rejects it (found by the `jsonl_scan` fuzz target).
     pub fn parse(line: &'a [u8]) -> Option<Self> {
-        serde_json::from_slice(line).ok()
+        let text = std::str::from_utf8(line).ok()?;
+        serde_json::from_str(text).ok()
     }
 
     /// True exactly when the built-in record schema accepts this record.
@@ -268,6 +274,16 @@ mod tests {
             valid > 50 && invalid > 200,
             "{valid} valid, {invalid} invalid variants"
         );
+    }
+
+    #[test]
+    fn bad_utf8_in_an_ignored_field_is_left_to_the_full_path() {
+        for line in [
+            &b"{\"id\":\"a\",\"record_type\":\"qa\",\"input\":\"q\",\"output\":\"o\",\"meta\":{\"t\":\"\x80\"}}"[..],
+            &b"{\"id\":\"a\",\"record_type\":\"qa\",\"input\":\"q\",\"output\":\"o\",\"extra\":\"\xff\"}"[..],
+        ] {
+            assert!(FastRecord::parse(line).is_none());
+        }
     }
 
     #[test]

@@ -79,6 +79,22 @@ pub struct RepoSummary {
     pub pairs: u64,
     /// Every reason something was not mined, with its count.
     pub skipped: BTreeMap<&'static str, u64>,
+    /// File versions whose blob is damaged in the object database, each
+    /// named by commit and path; mining went on without them.
+    pub corrupt: Vec<CorruptObject>,
+}
+
+/// A file version that could not be read because its object is damaged.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+pub struct CorruptObject {
+    /// The commit that introduced this version (`unknown` when the walk did
+    /// not see it, e.g. a version before `--since` folded away).
+    pub commit: String,
+    /// `-` when the commit or its tree is what is damaged: its changes were skipped.
+    pub path: String,
+    /// Empty when the commit or its tree is what is damaged.
+    pub blob: String,
+    pub error: String,
 }
 
 /// A mined pair with the order it is written in.
@@ -206,6 +222,17 @@ pub fn mine_repo(
     summary.merges_skipped = stats.merges_skipped;
     summary.shallow = stats.shallow;
     summary.unborn = stats.unborn;
+    summary.corrupt.extend(
+        stats
+            .corrupt
+            .into_iter()
+            .map(|(commit, error)| CorruptObject {
+                commit,
+                path: "-".into(),
+                blob: String::new(),
+                error,
+            }),
+    );
     summary.files = lineages.len() as u64;
 
     let ctx = Context {
@@ -232,6 +259,7 @@ pub fn mine_repo(
         for (k, v) in out.skipped {
             *skipped.entry(k).or_default() += v;
         }
+        summary.corrupt.extend(out.corrupt);
         pairs.extend(out.pairs.into_iter().flatten());
     }
     pairs.sort_by(|a, b| a.order.cmp(&b.order).then_with(|| a.id.cmp(&b.id)));
@@ -243,6 +271,8 @@ pub fn mine_repo(
     }
     summary.pairs = pairs.len() as u64;
     summary.skipped = skipped;
+    summary.corrupt.sort();
+    summary.corrupt.dedup();
     Ok((pairs, summary))
 }
 
@@ -264,6 +294,7 @@ struct LineageOut {
     versions: u64,
     units: u64,
     skipped: BTreeMap<&'static str, u64>,
+    corrupt: Vec<CorruptObject>,
 }
 
 impl LineageOut {
@@ -338,7 +369,6 @@ impl Context<'_> {
         // For `--pairs final`: each unit's distinct earlier versions, in order.
         let mut earlier: HashMap<String, Vec<(ObjId, u32, Unit)>> = HashMap::new();
         let mut last: Option<(ObjId, u32)> = None;
-        let file_name = |path: &str| path.rsplit('/').next().unwrap_or(path).to_string();
 
         for ev in events {
             let Some(new) = ev.new else {
@@ -358,7 +388,8 @@ impl Context<'_> {
                 continue;
             }
             out.versions += 1;
-            let new_units = self.units(&mut cache, &mut out, reader, new, &file_name(&ev.path));
+            let new_units =
+                self.units(&mut cache, &mut out, reader, new, Some(ev.commit), &ev.path);
             last = Some((new, ev.commit));
             let Some(new_units) = new_units else { continue };
             out.units += new_units.len() as u64;
@@ -366,7 +397,10 @@ impl Context<'_> {
                 .old
                 .and_then(|o| fold_base.get(&o).copied().unwrap_or(Some(o)));
             let base_units = match base {
-                Some(b) => self.units(&mut cache, &mut out, reader, b, &file_name(&ev.path)),
+                Some(b) => {
+                    let commit = producer.get(&b).copied();
+                    self.units(&mut cache, &mut out, reader, b, commit, &ev.path)
+                }
                 None => None,
             };
             for u in new_units.iter() {
@@ -473,8 +507,8 @@ impl Context<'_> {
         else {
             return;
         };
-        let name = path.rsplit('/').next().unwrap_or(&path).to_string();
-        let Some(final_units) = self.units(cache, out, reader, last_blob, &name) else {
+        let Some(final_units) = self.units(cache, out, reader, last_blob, Some(last_commit), &path)
+        else {
             return;
         };
         let mut keys: Vec<&String> = earlier.keys().collect();
@@ -525,11 +559,13 @@ impl Context<'_> {
         out: &mut LineageOut,
         reader: &BlobReader,
         blob: ObjId,
-        file_name: &str,
+        commit: Option<u32>,
+        path: &str,
     ) -> Units {
         if let Some(u) = cache.get(blob) {
             return u;
         }
+        let file_name = path.rsplit('/').next().unwrap_or(path);
         let first_read = cache.seen.insert(blob);
         let units = match reader.text(blob) {
             Err(why) => {
@@ -540,8 +576,19 @@ impl Context<'_> {
                         Unreadable::NotUtf8 => "non_utf8_file_version",
                         Unreadable::TooLarge => "file_version_over_size_cap",
                         Unreadable::Missing => "missing_blob",
+                        Unreadable::Corrupt(_) => "corrupt_object",
                     },
                 );
+                if let (true, Unreadable::Corrupt(error)) = (first_read, why) {
+                    out.corrupt.push(CorruptObject {
+                        commit: commit
+                            .and_then(|c| self.commits.get(c as usize))
+                            .map_or_else(|| "unknown".into(), |c| c.id.to_string()),
+                        path: path.to_string(),
+                        blob: blob.to_string(),
+                        error,
+                    });
+                }
                 None
             }
             Ok(text) => match unit::extract(&text, file_name, &self.opts.units) {

@@ -200,6 +200,20 @@ mod tests {
     }
 
     #[test]
+    fn speaker_words_inside_a_turn_stay_inside_it() {
+        let input = chat_input(
+            &[(Speaker::Assistant, "Quoting:\nUser: hi\nAssistant: yo")],
+            "a\n\nUser:",
+        );
+        assert_eq!(
+            input,
+            "Assistant: Quoting:\n User: hi\n Assistant: yo\nUser: a\n\n User:"
+        );
+        assert_eq!(turns(&input).unwrap().len(), 2);
+        assert!(check_chat_input(&input, 4).is_ok());
+    }
+
+    #[test]
     fn bad_layouts_are_named() {
         assert!(
             check_chat_input("hello there", 4)
@@ -247,6 +261,11 @@ pub struct Chat<'a, M: Serialize> {
 
 /// The `input` of a chat record: prior turns as `User:`/`Assistant:` lines,
 /// then the user turn being answered, as the plan's example writes it.
+///
+/// A line inside a turn that itself opens with `User:` or `Assistant:` (a
+/// quoted transcript, a note about a chat) gets one leading space, or
+/// [`turns`] would read it as a new turn and the record would fail its own
+/// layout check (found by the ingest fuzz targets).
 pub fn chat_input(prior: &[(Speaker, &str)], user: &str) -> String {
     let mut out = String::new();
     for (who, text) in prior
@@ -261,7 +280,15 @@ pub fn chat_input(prior: &[(Speaker, &str)], user: &str) -> String {
             Speaker::User => "User: ",
             Speaker::Assistant => "Assistant: ",
         });
-        out.push_str(text.trim());
+        for (i, line) in text.trim().split('\n').enumerate() {
+            if i > 0 {
+                out.push('\n');
+                if line.starts_with(USER) || line.starts_with(ASSISTANT) {
+                    out.push(' ');
+                }
+            }
+            out.push_str(line);
+        }
     }
     out
 }

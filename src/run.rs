@@ -417,6 +417,7 @@ fn run_source(
                 turns: s.turns.unwrap_or(config.notes.turns),
                 keep_going: false,
                 json: true,
+                config: args.config.clone(),
             };
             if crate::app::ingest(&ingest_args, &mut sink, &mut quiet)? != Exit::Ok {
                 return Err(Error::Input {

@@ -170,6 +170,9 @@ pub struct Options {
     /// Counts hard-case tags in eval files; set only when there are eval
     /// files, since compiling the lexicons is most of a small check's time.
     pub tagger: Option<Arc<Tagger>>,
+    /// `[limits] max_line_bytes`: a longer line is reported and skipped, and
+    /// the reader stops buffering it, so one huge line cannot exhaust memory.
+    pub max_line_bytes: u64,
 }
 
 impl Options {
@@ -194,6 +197,7 @@ impl Options {
             leakage: config.gates.leakage.enabled,
             leak_index: None,
             tagger: None,
+            max_line_bytes: config.limits.max_line_bytes,
         }
     }
 }
@@ -411,10 +415,44 @@ struct Work<'c> {
     role: Role,
 }
 
+/// Bytes of whole lines, or one line too long to keep (see [`Reader`]).
+struct Chunk {
+    bytes: Vec<u8>,
+    /// `Some(n)`: this chunk stands for one line of `n` bytes (over
+    /// `max_line_bytes`) whose content was dropped as it was read; `bytes`
+    /// is then a single newline, so line counting stays right.
+    long_line: Option<u64>,
+}
+
+impl Chunk {
+    fn lines(bytes: Vec<u8>) -> Self {
+        Chunk {
+            bytes,
+            long_line: None,
+        }
+    }
+
+    fn long_line(len: u64) -> Self {
+        Chunk {
+            bytes: b"\n".to_vec(),
+            long_line: Some(len),
+        }
+    }
+}
+
+/// The problem message for a line over the cap, shared with `ingest`.
+pub(crate) fn long_line_message(len: u64, max: u64) -> String {
+    format!("line is {len} bytes, over the limit of {max} ([limits] max_line_bytes)")
+}
+
 /// Chunks read from one input, cut at line ends, with the reader's state.
 struct Reader {
     input: Input,
     carry: Vec<u8>,
+    /// Longest line kept; a partial line grown past it is dropped.
+    max_line: u64,
+    /// Bytes dropped so far of a too-long line whose end is not yet read.
+    skipping: Option<u64>,
     first: bool,
     eof: bool,
     error: Option<String>,
@@ -425,7 +463,7 @@ struct Reader {
 }
 
 impl Reader {
-    fn next_batch(&mut self) -> Vec<Vec<u8>> {
+    fn next_batch(&mut self) -> Vec<Chunk> {
         let mut batch = Vec::with_capacity(self.batch_len);
         while batch.len() < self.batch_len && !self.eof {
             let mut buf = std::mem::take(&mut self.carry);
@@ -445,9 +483,34 @@ impl Reader {
                     buf.drain(..BOM.len());
                 }
             }
+            if let Some(dropped) = self.skipping {
+                // Still inside a too-long line: drop up to its end.
+                match memchr::memchr(b'\n', &buf) {
+                    Some(pos) => {
+                        self.skipping = None;
+                        batch.push(Chunk::long_line(dropped + pos as u64));
+                        buf.drain(..=pos);
+                    }
+                    None => {
+                        let dropped = dropped + buf.len() as u64;
+                        if self.eof {
+                            self.skipping = None;
+                            batch.push(Chunk::long_line(dropped));
+                        } else {
+                            self.skipping = Some(dropped);
+                        }
+                        continue;
+                    }
+                }
+            }
             if !self.eof {
                 match memchr::memrchr(b'\n', &buf) {
                     Some(pos) => self.carry = buf.split_off(pos + 1),
+                    None if buf.len() as u64 > self.max_line => {
+                        // Over the cap with no end in sight: stop holding it.
+                        self.skipping = Some(buf.len() as u64);
+                        continue;
+                    }
                     None => {
                         // a line longer than the chunk: keep reading it
                         self.carry = buf;
@@ -456,7 +519,7 @@ impl Reader {
                 }
             }
             if !buf.is_empty() {
-                batch.push(buf);
+                batch.push(Chunk::lines(buf));
             }
         }
         batch
@@ -518,6 +581,8 @@ impl<'a> Scanner<'a> {
         let mut reader = Reader {
             input,
             carry: Vec::new(),
+            max_line: self.checker.options.max_line_bytes,
+            skipping: None,
             first: true,
             eof: false,
             error: None,
@@ -528,7 +593,7 @@ impl<'a> Scanner<'a> {
         let merger = &mut self.merger;
         let mut line_base = 0u64;
         let mut batch = reader.next_batch();
-        let mut pending: Option<(Vec<Vec<u8>>, Vec<ChunkOut>)> = None;
+        let mut pending: Option<(Vec<Chunk>, Vec<ChunkOut>)> = None;
         while !batch.is_empty() || pending.is_some() {
             // A record whose priority is above a full sample's largest can never
             // enter it (the bound only falls), so its text need not be normalised.
@@ -543,6 +608,7 @@ impl<'a> Scanner<'a> {
                 || {
                     if let Some((chunks, outs)) = pending.take() {
                         for (chunk, out) in chunks.iter().zip(outs) {
+                            let chunk = &chunk.bytes;
                             progress.inc(chunk.len() as u64);
                             merger.merge(&mut scan, file_index, line_base, out, chunk);
                             line_base += count_lines(chunk);
@@ -672,7 +738,19 @@ impl Merger {
 
 impl Checker<'_> {
     /// Checks every line of one chunk; line numbers are relative to the chunk.
-    fn check_chunk(&self, chunk: &[u8], bounds: &[Option<u64>; 6], role: Role) -> ChunkOut {
+    fn check_chunk(&self, chunk: &Chunk, bounds: &[Option<u64>; 6], role: Role) -> ChunkOut {
+        let max = self.options.max_line_bytes;
+        if let Some(len) = chunk.long_line {
+            let mut out = ChunkOut {
+                lines: 1,
+                records: 1,
+                ..ChunkOut::default()
+            };
+            out.problems
+                .push((1, None, "-".into(), long_line_message(len, max)));
+            return out;
+        }
+        let chunk = chunk.bytes.as_slice();
         let wants_prints = (role == Role::Eval && self.options.leakage)
             || (role == Role::Train && self.options.leak_index.is_some());
         let mut w = Work {
@@ -698,6 +776,15 @@ impl Checker<'_> {
             }
             w.out.records += 1;
             let n = w.out.lines;
+            if line.len() as u64 > max {
+                w.out.problems.push((
+                    n,
+                    None,
+                    "-".into(),
+                    long_line_message(line.len() as u64, max),
+                ));
+                continue;
+            }
             if self.fast
                 && let Some(record) =
                     fast::FastRecord::parse(line).filter(|r| r.valid_under_builtin())
@@ -935,6 +1022,13 @@ pub(crate) fn json_error(line: &[u8], e: &serde_json::Error) -> String {
         serde_json::error::Category::Eof => "truncated JSON",
         _ => "invalid JSON",
     };
+    if reason == "recursion limit exceeded" {
+        // serde_json stops at 128 levels rather than overflow the stack.
+        return format!(
+            "{what}: nested more than 128 levels deep (the parser's limit) at column {}",
+            e.column()
+        );
+    }
     format!("{what}: {reason} at column {}", e.column())
 }
 
@@ -1014,6 +1108,80 @@ mod tests {
             r.problems[1].message.starts_with("truncated JSON"),
             "{}",
             r.problems[1]
+        );
+    }
+
+    #[test]
+    fn a_line_over_the_cap_is_dropped_as_it_is_read() {
+        // 40 MiB without a newline, then a record: the reader must never
+        // hold much more than the cap plus a chunk.
+        let cap = 2 * CHUNK as u64;
+        let long = std::io::repeat(b'x').take(40 << 20);
+        let rest = std::io::Cursor::new(
+            b"\n{\"id\":\"a\",\"record_type\":\"qa\",\"input\":\"q\",\"output\":\"o\"}\n".to_vec(),
+        );
+        let input = Input {
+            label: "big.jsonl".into(),
+            role: Role::Other,
+            reader: Box::new(long.chain(rest)),
+            len: None,
+            origin: None,
+        };
+        let mut reader = Reader {
+            input,
+            carry: Vec::new(),
+            max_line: cap,
+            skipping: None,
+            first: true,
+            eof: false,
+            error: None,
+            batch_len: 4,
+            hasher: ContentHasher::default(),
+        };
+        let mut chunks = Vec::new();
+        loop {
+            let batch = reader.next_batch();
+            assert!(reader.carry.capacity() as u64 <= cap + 2 * CHUNK as u64);
+            if batch.is_empty() {
+                break;
+            }
+            for c in batch {
+                assert!(c.bytes.len() as u64 <= cap + 2 * CHUNK as u64);
+                chunks.push((c.long_line, c.bytes.len()));
+            }
+        }
+        assert_eq!(chunks[0], (Some(40 << 20), 1), "{chunks:?}");
+        assert_eq!(chunks.len(), 2, "{chunks:?}");
+
+        let schema = Schema::builtin().unwrap();
+        let mut options = Options::from_config(&Config::default(), false);
+        options.max_line_bytes = cap;
+        let mut s = Scanner::new(&schema, options);
+        let long = std::io::repeat(b'x').take(40 << 20);
+        let rest = std::io::Cursor::new(
+            b"\n{\"id\":\"a\",\"record_type\":\"qa\",\"input\":\"q\",\"output\":\"o\"}\n".to_vec(),
+        );
+        let r = s.scan(
+            Input {
+                label: "big.jsonl".into(),
+                role: Role::Other,
+                reader: Box::new(long.chain(rest)),
+                len: None,
+                origin: None,
+            },
+            &indicatif::ProgressBar::hidden(),
+        );
+        let shown: Vec<String> = r.problems.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            shown,
+            [
+                "big.jsonl:1: -: -: line is 41943040 bytes, over the limit of 2097152 ([limits] max_line_bytes)"
+            ]
+        );
+        assert_eq!((r.records, r.typed()), (2, 1));
+        assert!(
+            r.content_hash.is_some(),
+            "the dropped bytes are still hashed"
         );
     }
 

@@ -10,6 +10,7 @@ mod check;
 mod convert;
 mod export;
 mod hook;
+mod hostile;
 mod mine;
 mod review;
 mod run;

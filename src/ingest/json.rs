@@ -15,15 +15,24 @@ use super::{Body, Conv, IngestError, Role, Sink};
 /// JSONL, where serde_json only sees one line; `None` for a streamed array,
 /// where serde_json's own line is the file's).
 fn json_error(label: &str, line: Option<u64>, e: &serde_json::Error) -> IngestError {
-    let text = e.to_string();
-    let suffix = format!(" at line {} column {}", e.line(), e.column());
-    let what = text.strip_suffix(&suffix).unwrap_or(&text).to_string();
     IngestError::Json {
         file: label.to_string(),
         line: line.unwrap_or(e.line() as u64),
         column: e.column() as u64,
-        what,
+        what: json_what(e),
     }
+}
+
+/// serde_json's message without its position (the caller gives the file's).
+fn json_what(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    let suffix = format!(" at line {} column {}", e.line(), e.column());
+    let what = text.strip_suffix(&suffix).unwrap_or(&text);
+    if what == "recursion limit exceeded" {
+        // serde_json stops at 128 levels rather than overflow the stack.
+        return "nested more than 128 levels deep (the parser's limit)".to_string();
+    }
+    what.to_string()
 }
 
 /// Streams the outer array: a small scanner finds where each element ends
@@ -99,14 +108,11 @@ pub(super) fn array<T: DeserializeOwned + Send>(
                             + memchr::memchr_iter(b'\n', &window[..from]).count() as u64
                             + e.line() as u64
                             - 1;
-                        let text = e.to_string();
-                        let suffix = format!(" at line {} column {}", e.line(), e.column());
-                        let what = text.strip_suffix(&suffix).unwrap_or(&text).to_string();
                         IngestError::Json {
                             file: label.to_string(),
                             line,
                             column: e.column() as u64,
-                            what,
+                            what: json_what(&e),
                         }
                     })?;
                     let mut lines = Vec::new();
@@ -318,23 +324,36 @@ pub(super) fn lines<'a>(
     mut reader: impl BufRead,
     sink: &mut Sink<'a>,
     keep_going: bool,
+    max_line: u64,
     handle: fn(&mut Sink<'a>, &[u8]) -> Result<(), serde_json::Error>,
 ) -> Result<(), IngestError> {
     let mut buf = Vec::new();
     let mut line_no: u64 = 0;
     loop {
         buf.clear();
-        let n = reader
-            .read_until(b'\n', &mut buf)
-            .map_err(|source| IngestError::Read {
-                file: sink.label.to_string(),
-                line: line_no + 1,
-                source,
+        let (n, len) =
+            super::read_line_capped(&mut reader, &mut buf, max_line).map_err(|source| {
+                IngestError::Read {
+                    file: sink.label.to_string(),
+                    line: line_no + 1,
+                    source,
+                }
             })?;
         if n == 0 {
             return Ok(());
         }
         line_no += 1;
+        if len > max_line {
+            let err = super::long_line(sink.label, line_no, len, max_line);
+            if !keep_going {
+                return Err(err);
+            }
+            sink.summary.lost += 1;
+            if sink.summary.fault.is_none() {
+                sink.summary.fault = Some(err.to_string());
+            }
+            continue;
+        }
         if buf.iter().all(u8::is_ascii_whitespace) {
             continue;
         }

@@ -84,6 +84,10 @@ pub struct IngestOptions {
     pub keep_going: bool,
     /// Advanced by the bytes read; hidden unless the caller shows it.
     pub progress: indicatif::ProgressBar,
+    /// `[limits] max_line_bytes`: a longer line of a JSONL or text
+    /// transcript is an error (a lost conversation with `keep_going`), and
+    /// is never held in memory whole.
+    pub max_line_bytes: u64,
 }
 
 impl Default for IngestOptions {
@@ -93,6 +97,7 @@ impl Default for IngestOptions {
             turns: 3,
             keep_going: false,
             progress: indicatif::ProgressBar::hidden(),
+            max_line_bytes: crate::config::Config::default().limits.max_line_bytes,
         }
     }
 }
@@ -161,18 +166,50 @@ pub fn ingest_file(
         file: label.to_string(),
         source,
     })?;
-    let mut reader = BufReader::with_capacity(256 * 1024, opts.progress.wrap_read(file));
+    let reader = BufReader::with_capacity(256 * 1024, opts.progress.wrap_read(file));
+    ingest_stream(reader, &head, format, label, opts, emit)
+}
+
+/// [`ingest_file`] over bytes in memory: the same detection and parsers,
+/// for callers that hold a transcript already (and for the fuzz targets).
+pub fn ingest_bytes(
+    bytes: &[u8],
+    label: &str,
+    opts: &IngestOptions,
+    emit: &mut dyn FnMut(String),
+) -> Result<IngestSummary, IngestError> {
+    let mut head = bytes[..bytes.len().min(HEAD_BYTES)].to_vec();
+    if head.starts_with(b"\xEF\xBB\xBF") {
+        head.drain(..3);
+    }
+    let format = match opts.format {
+        Format::Auto => detect(&head, label)?,
+        f => f,
+    };
+    ingest_stream(bytes, &head, format, label, opts, emit)
+}
+
+/// Parses a transcript of a known `format`; `head` is its first bytes, BOM removed.
+fn ingest_stream(
+    mut reader: impl BufRead,
+    head: &[u8],
+    format: Format,
+    label: &str,
+    opts: &IngestOptions,
+    emit: &mut dyn FnMut(String),
+) -> Result<IngestSummary, IngestError> {
     skip_bom(&mut reader, label)?;
     let mut sink = Sink::new(label, format, opts.turns, emit);
     let keep_going = opts.keep_going;
+    let max = opts.max_line_bytes;
     let result = match format {
-        Format::Text => text::run(reader, &mut sink, false),
-        Format::Markdown => text::run(reader, &mut sink, true),
-        Format::ShareGpt if first_byte(&head) == Some(b'[') => {
+        Format::Text => text::run(reader, &mut sink, false, max),
+        Format::Markdown => text::run(reader, &mut sink, true, max),
+        Format::ShareGpt if first_byte(head) == Some(b'[') => {
             json::array(reader, &mut sink, json::sharegpt_element)
         }
-        Format::ShareGpt => json::lines(reader, &mut sink, keep_going, json::sharegpt_line),
-        Format::OpenAi => json::lines(reader, &mut sink, keep_going, json::openai_line),
+        Format::ShareGpt => json::lines(reader, &mut sink, keep_going, max, json::sharegpt_line),
+        Format::OpenAi => json::lines(reader, &mut sink, keep_going, max, json::openai_line),
         Format::ChatGpt => json::array(reader, &mut sink, json::chatgpt_element),
         Format::Auto => Err(IngestError::Undetected {
             file: label.to_string(),
@@ -224,6 +261,50 @@ fn skip_bom(reader: &mut impl BufRead, label: &str) -> Result<(), IngestError> {
         reader.consume(3);
     }
     Ok(())
+}
+
+/// Reads one line (with its newline) into `buf`, holding at most `max`
+/// bytes of it: the rest of a longer line is read and dropped. Returns the
+/// bytes it consumed (0 at the end of input) and the line's length without
+/// its newline; a length over `max` means `buf` holds only a prefix.
+fn read_line_capped(
+    reader: &mut impl BufRead,
+    buf: &mut Vec<u8>,
+    max: u64,
+) -> io::Result<(u64, u64)> {
+    let mut total = 0u64;
+    loop {
+        let available = match reader.fill_buf() {
+            Ok(b) => b,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if available.is_empty() {
+            return Ok((total, total));
+        }
+        let (take, done) = match memchr::memchr(b'\n', available) {
+            Some(i) => (i + 1, true),
+            None => (available.len(), false),
+        };
+        let room = max.saturating_add(1).saturating_sub(buf.len() as u64);
+        let keep = (take as u64).min(room) as usize;
+        buf.extend_from_slice(&available[..keep]);
+        total += take as u64;
+        reader.consume(take);
+        if done {
+            // The newline does not count against the cap; a CR before it does.
+            return Ok((total, total - 1));
+        }
+    }
+}
+
+/// The error for a line over `[limits] max_line_bytes`.
+fn long_line(label: &str, line: u64, len: u64, max: u64) -> IngestError {
+    IngestError::Line {
+        file: label.to_string(),
+        line,
+        what: crate::scan::long_line_message(len, max),
+    }
 }
 
 fn first_byte(head: &[u8]) -> Option<u8> {

@@ -94,6 +94,7 @@ pub(super) fn run(
     mut reader: impl BufRead,
     sink: &mut Sink<'_>,
     markdown: bool,
+    max_line: u64,
 ) -> Result<(), IngestError> {
     let mut st = State {
         conv: Conv::default(),
@@ -108,17 +109,21 @@ pub(super) fn run(
     let mut speaker_level: Option<usize> = None;
     loop {
         buf.clear();
-        let n = reader
-            .read_until(b'\n', &mut buf)
-            .map_err(|source| IngestError::Read {
-                file: sink.label.to_string(),
-                line: line_no + 1,
-                source,
+        let (n, len) =
+            super::read_line_capped(&mut reader, &mut buf, max_line).map_err(|source| {
+                IngestError::Read {
+                    file: sink.label.to_string(),
+                    line: line_no + 1,
+                    source,
+                }
             })?;
         if n == 0 {
             break;
         }
         line_no += 1;
+        if len > max_line {
+            return Err(super::long_line(sink.label, line_no, len, max_line));
+        }
         let line = std::str::from_utf8(&buf).map_err(|e| IngestError::Line {
             file: sink.label.to_string(),
             line: line_no,

@@ -121,6 +121,9 @@ pub struct WalkStats {
     pub merges_skipped: u64,
     pub shallow: bool,
     pub unborn: bool,
+    /// Commits whose own objects (commit, tree) are damaged: (commit id,
+    /// libgit2's message). Their changes are skipped and the walk goes on.
+    pub corrupt: Vec<(String, String)>,
 }
 
 pub struct GitRepo {
@@ -267,7 +270,7 @@ impl GitRepo {
         let threads = rayon::current_num_threads().max(1);
         for batch in oids.chunks(1024) {
             let per_worker = batch.len().div_ceil(threads);
-            let parts: Vec<Result<Vec<Option<Diffed>>, GitError>> = batch
+            let parts: Vec<Result<Vec<CommitDiff>, GitError>> = batch
                 .par_chunks(per_worker)
                 .map(|run| {
                     let repo =
@@ -275,19 +278,23 @@ impl GitRepo {
                             path: repo_path.to_path_buf(),
                             source,
                         })?;
-                    run.iter()
-                        .map(|oid| {
-                            diff_commit(&repo, *oid, history, keep)
-                                .map_err(walk_err(oid.to_string()))
-                        })
-                        .collect()
+                    Ok(run
+                        .iter()
+                        .map(|oid| diff_commit(&repo, *oid, history, keep).map_err(|e| (*oid, e)))
+                        .collect())
                 })
                 .collect();
             for part in parts {
                 for diffed in part? {
                     match diffed {
-                        None => stats.merges_skipped += 1,
-                        Some((info, changes)) => {
+                        Err((oid, e)) if is_corruption(&e) => {
+                            stats
+                                .corrupt
+                                .push((oid.to_string(), e.message().to_string()));
+                        }
+                        Err((oid, e)) => return Err(walk_err(oid.to_string())(e)),
+                        Ok(None) => stats.merges_skipped += 1,
+                        Ok(Some((info, changes))) => {
                             stats.commits += 1;
                             visit(&info, changes);
                         }
@@ -299,8 +306,20 @@ impl GitRepo {
     }
 }
 
+/// A damaged object (bad deflate stream, unparsable commit or tree) rather
+/// than a failure of the walk itself.
+fn is_corruption(e: &git2::Error) -> bool {
+    matches!(
+        e.class(),
+        git2::ErrorClass::Zlib | git2::ErrorClass::Odb | git2::ErrorClass::Object
+    ) && e.code() != ErrorCode::NotFound
+}
+
 /// A commit and its changes; `None` for a merge skipped in branches mode.
 type Diffed = (CommitInfo, Vec<Change>);
+
+/// One commit's diff, or the commit and why it could not be diffed.
+type CommitDiff = Result<Option<Diffed>, (Oid, git2::Error)>;
 
 /// One commit against its first parent, with rename detection.
 fn diff_commit(
@@ -323,7 +342,16 @@ fn diff_commit(
     diff_opts.skip_binary_check(true).include_typechange(true);
     let mut diff =
         repo.diff_tree_to_tree(parent_tree.as_ref(), Some(&tree), Some(&mut diff_opts))?;
-    diff.find_similar(Some(DiffFindOptions::new().renames(true)))?;
+    if diff
+        .find_similar(Some(DiffFindOptions::new().renames(true)))
+        .is_err()
+    {
+        // Rename detection reads blob contents, and one damaged object must
+        // not stop a long walk: the change is then seen as a delete and an
+        // add, and the damaged blob is reported (with its commit and path)
+        // when the miner reads it.
+        diff = repo.diff_tree_to_tree(parent_tree.as_ref(), Some(&tree), Some(&mut diff_opts))?;
+    }
     let mut changes = Vec::new();
     for delta in diff.deltas() {
         let new_path = delta.new_file().path().and_then(Path::to_str);
@@ -382,13 +410,16 @@ fn kind_of(mode: FileMode) -> Kind {
 }
 
 /// Why a blob was not read as text.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Unreadable {
     Binary,
     NotUtf8,
     TooLarge,
     /// Not in the object database (a partial or shallow clone).
     Missing,
+    /// In the object database but unreadable (a damaged loose object or
+    /// pack): libgit2's message, for a report naming the commit and path.
+    Corrupt(String),
 }
 
 /// Reads blobs as text for one worker.
@@ -415,7 +446,10 @@ impl BlobReader {
         {
             return Err(Unreadable::TooLarge);
         }
-        let blob = self.repo.find_blob(oid).map_err(|_| Unreadable::Missing)?;
+        let blob = self.repo.find_blob(oid).map_err(|e| match e.code() {
+            ErrorCode::NotFound => Unreadable::Missing,
+            _ => Unreadable::Corrupt(e.message().to_string()),
+        })?;
         if blob.size() as u64 > self.max_bytes {
             return Err(Unreadable::TooLarge);
         }
