@@ -627,6 +627,9 @@ fn render_mine(summaries: &[crate::mine::RepoSummary], pairs: usize, target: &st
                 r.merges_skipped
             );
         }
+        if !r.redacted.is_empty() {
+            let _ = writeln!(s, "  redacted: {}", render_counts(&r.redacted));
+        }
         if !r.skipped.is_empty() {
             let _ = writeln!(s, "  skipped:");
             for (reason, n) in &r.skipped {
@@ -636,6 +639,15 @@ fn render_mine(summaries: &[crate::mine::RepoSummary], pairs: usize, target: &st
     }
     let _ = writeln!(s, "wrote {} to {target}", count(pairs, "pair"));
     s
+}
+
+/// `email 2, phone 1`: redaction counts on one line.
+fn render_counts(counts: &crate::secrets::Counts) -> String {
+    counts
+        .iter()
+        .map(|(k, n)| format!("{k} {n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Writes JSONL lines to `output` (atomically, resolved from `cwd`) or to
@@ -684,6 +696,7 @@ fn notes_history(
     given: &Path,
     keep: &(dyn Fn(&str) -> bool + Sync),
     max_bytes: u64,
+    secrets: Option<&crate::secrets::Scanner>,
     summary: &mut crate::notes::NotesSummary,
 ) -> Result<Vec<String>, Error> {
     use crate::source::git::{BlobReader, GitRepo, History};
@@ -710,6 +723,7 @@ fn notes_history(
                         &label,
                         since,
                         &commit[..12],
+                        secrets,
                         summary,
                     ));
                 }
@@ -730,6 +744,7 @@ pub fn notes(args: &NotesArgs, out: &mut dyn Write, err: &mut dyn Write) -> Resu
     let n = &config.notes;
     let mut opts = NotesOptions {
         turns: args.turns.unwrap_or(n.turns),
+        secrets: config.redactor(),
         ..NotesOptions::default()
     };
     let mut rules = Vec::new();
@@ -775,6 +790,7 @@ pub fn notes(args: &NotesArgs, out: &mut dyn Write, err: &mut dyn Write) -> Resu
                 given,
                 &keep,
                 config.mine.max_file_bytes,
+                opts.secrets.as_deref(),
                 &mut summary,
             )?);
         }
@@ -837,6 +853,12 @@ pub fn notes(args: &NotesArgs, out: &mut dyn Write, err: &mut dyn Write) -> Resu
             summary.sections,
             count(summary.records as usize, "record")
         );
+        if !summary.redacted.is_empty() {
+            text.push_str(&format!(
+                "  redacted: {}\n",
+                render_counts(&summary.redacted)
+            ));
+        }
         for (reason, n) in &summary.skipped {
             text.push_str(&format!("  skipped {reason}: {n}\n"));
         }
@@ -855,12 +877,15 @@ pub struct IngestArgs {
     pub turns: usize,
     pub keep_going: bool,
     pub json: bool,
+    /// `--config`: ingest reads only `[secrets]` from it.
+    pub config: Option<PathBuf>,
 }
 
 /// `revmine ingest`: transcripts become chat records, streamed to the output;
 /// the output is replaced only when every file was read (or `--keep-going`).
 pub fn ingest(args: &IngestArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exit, Error> {
     use crate::ingest::{IngestOptions, ingest_file};
+    let config = Config::load(args.config.as_deref(), &args.cwd)?;
     // A byte-count bar on a terminal for big transcripts (indicatif draws nothing otherwise).
     let total: u64 = args
         .files
@@ -883,6 +908,7 @@ pub fn ingest(args: &IngestArgs, out: &mut dyn Write, err: &mut dyn Write) -> Re
         turns: args.turns,
         keep_going: args.keep_going,
         progress: progress.clone(),
+        secrets: config.redactor(),
     };
     let mut file = match &args.output {
         Some(p) => Some(crate::write::AtomicLines::create(&args.cwd.join(p))?),
@@ -946,6 +972,9 @@ pub fn ingest(args: &IngestArgs, out: &mut dyn Write, err: &mut dyn Write) -> Re
                 count(s.conversations as usize, "conversation"),
                 count(s.records as usize, "record")
             ));
+            if !s.redacted.is_empty() {
+                text.push_str(&format!("  redacted: {}\n", render_counts(&s.redacted)));
+            }
             for (reason, n) in &s.skipped {
                 text.push_str(&format!("  skipped {reason}: {n}\n"));
             }

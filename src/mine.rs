@@ -59,6 +59,8 @@ pub struct MineOptions {
     pub max_file_bytes: u64,
     pub units: UnitOptions,
     pub diff: bool,
+    /// Redacts secrets from prompts and both responses before they are judged.
+    pub secrets: Option<Arc<crate::secrets::Scanner>>,
 }
 
 /// Counts for one repository: what was walked, read, written and skipped.
@@ -76,6 +78,8 @@ pub struct RepoSummary {
     pub pairs: u64,
     /// Every reason something was not mined, with its count.
     pub skipped: BTreeMap<&'static str, u64>,
+    /// Secrets replaced by `[REDACTED:kind]` in the pairs written, per kind.
+    pub redacted: crate::secrets::Counts,
 }
 
 /// A mined pair with the order it is written in.
@@ -84,6 +88,8 @@ pub struct Pair {
     pub id: String,
     /// The record, serialised: one JSONL line without its newline.
     pub line: String,
+    /// Secrets redacted from its texts, per kind.
+    pub redacted: crate::secrets::Counts,
     order: (u32, String, String),
 }
 
@@ -238,6 +244,9 @@ pub fn mine_repo(
         *skipped.entry("duplicate_pair").or_default() += (before - pairs.len()) as u64;
     }
     summary.pairs = pairs.len() as u64;
+    for p in &pairs {
+        crate::secrets::add_counts(&mut summary.redacted, &p.redacted);
+    }
     summary.skipped = skipped;
     Ok((pairs, summary))
 }
@@ -557,10 +566,10 @@ impl Context<'_> {
     }
 
     /// Judges a candidate with the edit filters and builds its record.
-    fn pair(
+    fn pair<'u>(
         &self,
-        rejected: &Version<'_>,
-        chosen: &Version<'_>,
+        rejected: &Version<'u>,
+        chosen: &Version<'u>,
         path: &str,
     ) -> Result<Pair, &'static str> {
         let f = &self.opts.filters;
@@ -571,6 +580,15 @@ impl Context<'_> {
         if r.chars().count() > f.max_response_chars || c.chars().count() > f.max_response_chars {
             return Err("response_over_max_chars");
         }
+        // Redacted first, so the edit filters judge the text that is written:
+        // an edit that only rotated a key is no edit.
+        let mut redacted = crate::secrets::Counts::new();
+        let mut clean = |t: &'u str| match &self.opts.secrets {
+            Some(s) => s.redact_counting(t, &mut redacted),
+            None => std::borrow::Cow::Borrowed(t),
+        };
+        let (r, c, prompt) = (clean(r), clean(c), clean(&chosen.unit.prompt));
+        let (r, c) = (r.as_ref(), c.as_ref());
         let diff = TextDiff::from_words(r, c);
         let (mut added, mut removed) = (0usize, 0usize);
         for change in diff.iter_all_changes() {
@@ -633,7 +651,7 @@ impl Context<'_> {
             id: &id,
             record_type: RecordType::Preference,
             source: "real",
-            prompt: &chosen.unit.prompt,
+            prompt: &prompt,
             chosen: c,
             rejected: r,
             meta,
@@ -642,6 +660,7 @@ impl Context<'_> {
         Ok(Pair {
             id,
             line,
+            redacted,
             order: (chosen.commit.unwrap_or(0), path.to_string(), key.clone()),
         })
     }

@@ -170,6 +170,8 @@ pub struct Options {
     /// Counts hard-case tags in eval files; set only when there are eval
     /// files, since compiling the lexicons is most of a small check's time.
     pub tagger: Option<Arc<Tagger>>,
+    /// Looks for secrets in every record's texts, for the `secrets` gate.
+    pub secrets: Option<Arc<crate::secrets::Scanner>>,
 }
 
 impl Options {
@@ -194,6 +196,11 @@ impl Options {
             leakage: config.gates.leakage.enabled,
             leak_index: None,
             tagger: None,
+            secrets: config
+                .gates
+                .secrets
+                .enabled
+                .then(|| Arc::new(config.secret_scanner())),
         }
     }
 }
@@ -250,6 +257,9 @@ pub struct FileScan {
     /// Train files: records found in eval, and the first few of them.
     pub leaks: u64,
     pub leak_examples: Vec<LeakAt>,
+    /// Records whose texts hold a secret, and the first few of them.
+    pub secrets: u64,
+    pub secret_examples: Vec<SecretAt>,
     /// [`ContentHash`] of every byte read; `None` when a read failed, since
     /// the hash would then not be the file's.
     pub content_hash: Option<ContentHash>,
@@ -276,6 +286,20 @@ pub struct LeakAt {
     pub ty: RecordType,
     pub leak: Leak,
 }
+
+/// A record holding a secret: where, which field, what kind, and a masked
+/// prefix (never the secret itself).
+#[derive(Debug, Clone)]
+pub struct SecretAt {
+    pub line: u64,
+    pub id: Option<String>,
+    pub field: &'static str,
+    pub kind: crate::secrets::Kind,
+    pub masked: String,
+}
+
+/// The fields the `secrets` gate reads: every text a model is trained on.
+const SECRET_FIELDS: [&str; 5] = ["input", "output", "prompt", "chosen", "rejected"];
 
 /// Leak examples kept per file; the rest are only counted.
 const LEAK_EXAMPLES: usize = 20;
@@ -351,6 +375,8 @@ struct ChunkOut {
     tags: [u64; 4],
     prints: Vec<EvalPrint>,
     leaks: Vec<LeakAt>,
+    secret_records: u64,
+    secrets: Vec<SecretAt>,
     problems: Vec<(u64, Option<String>, String, String)>,
     ids: Vec<(u128, u64, IdText)>,
     recs: Vec<Rec>,
@@ -510,6 +536,8 @@ impl<'a> Scanner<'a> {
             prints: Vec::new(),
             leaks: 0,
             leak_examples: Vec::new(),
+            secrets: 0,
+            secret_examples: Vec::new(),
             content_hash: None,
             origin: input.origin.clone(),
             signoffs: Ledger::NotLoaded,
@@ -604,6 +632,13 @@ impl Merger {
             if scan.leak_examples.len() < LEAK_EXAMPLES {
                 leak.line += base;
                 scan.leak_examples.push(leak);
+            }
+        }
+        scan.secrets += out.secret_records;
+        for mut at in out.secrets {
+            if scan.secret_examples.len() < LEAK_EXAMPLES {
+                at.line += base;
+                scan.secret_examples.push(at);
             }
         }
         for (line, id, field, message) in out.problems {
@@ -825,6 +860,23 @@ impl Checker<'_> {
         ty: RecordType,
         get: &impl Fn(&str) -> Option<&'r str>,
     ) {
+        if let Some(scanner) = &self.options.secrets {
+            let found = SECRET_FIELDS
+                .iter()
+                .find_map(|&field| get(field).and_then(|t| Some((field, t, scanner.first(t)?))));
+            if let Some((field, text, finding)) = found {
+                w.out.secret_records += 1;
+                if w.out.secrets.len() < LEAK_EXAMPLES {
+                    w.out.secrets.push(SecretAt {
+                        line: n,
+                        id: id.map(str::to_string),
+                        field,
+                        kind: finding.kind,
+                        masked: finding.masked(text),
+                    });
+                }
+            }
+        }
         let user_side = get(if ty == RecordType::Preference {
             "prompt"
         } else {

@@ -12,5 +12,6 @@ mod export;
 mod hook;
 mod mine;
 mod review;
+mod secrets;
 mod stats_init_demo;
 mod validate;

@@ -84,6 +84,8 @@ pub struct IngestOptions {
     pub keep_going: bool,
     /// Advanced by the bytes read; hidden unless the caller shows it.
     pub progress: indicatif::ProgressBar,
+    /// Redacts secrets from every turn before records are made of it.
+    pub secrets: Option<std::sync::Arc<crate::secrets::Scanner>>,
 }
 
 impl Default for IngestOptions {
@@ -93,6 +95,7 @@ impl Default for IngestOptions {
             turns: 3,
             keep_going: false,
             progress: indicatif::ProgressBar::hidden(),
+            secrets: None,
         }
     }
 }
@@ -105,6 +108,10 @@ pub struct IngestSummary {
     pub conversations: u64,
     pub records: u64,
     pub skipped: BTreeMap<&'static str, u64>,
+    /// Secrets replaced by `[REDACTED:kind]`, per kind, counted once per
+    /// turn they were in (a turn repeated as later records' history is
+    /// redacted once).
+    pub redacted: crate::secrets::Counts,
     /// Conversations lost after a fault (keep_going).
     pub lost: u64,
     /// The fault, when keep_going kept what came before it.
@@ -164,6 +171,7 @@ pub fn ingest_file(
     let mut reader = BufReader::with_capacity(256 * 1024, opts.progress.wrap_read(file));
     skip_bom(&mut reader, label)?;
     let mut sink = Sink::new(label, format, opts.turns, emit);
+    sink.secrets = opts.secrets.clone();
     let keep_going = opts.keep_going;
     let result = match format {
         Format::Text => text::run(reader, &mut sink, false),
@@ -372,6 +380,7 @@ struct Sink<'a> {
     turns: usize,
     emit: &'a mut dyn FnMut(String),
     summary: IngestSummary,
+    secrets: Option<std::sync::Arc<crate::secrets::Scanner>>,
 }
 
 impl<'a> Sink<'a> {
@@ -385,6 +394,7 @@ impl<'a> Sink<'a> {
                 format: format.as_str(),
                 ..IngestSummary::default()
             },
+            secrets: None,
         }
     }
 
@@ -395,8 +405,21 @@ impl<'a> Sink<'a> {
     /// Emits one record per answered assistant turn. `id` is the data's own
     /// conversation id; without one the 1-based position stands in, which is
     /// stable across runs of the same file.
-    fn finish(&mut self, id: Option<String>, conv: Conv) {
+    fn finish(&mut self, id: Option<String>, mut conv: Conv) {
         self.summary.conversations += 1;
+        if let Some(scanner) = &self.secrets {
+            let counts = &mut self.summary.redacted;
+            for text in conv
+                .turns
+                .iter_mut()
+                .map(|(_, t)| t)
+                .chain(conv.system.as_mut())
+            {
+                if let std::borrow::Cow::Owned(clean) = scanner.redact_counting(text, counts) {
+                    *text = clean;
+                }
+            }
+        }
         let id = id.unwrap_or_else(|| self.summary.conversations.to_string());
         for (i, (who, output)) in conv.turns.iter().enumerate() {
             if *who != Speaker::Assistant {
