@@ -33,7 +33,7 @@ PROSE="${PROSE:-}"
 for d in target/bench/rfcs/text /work/main/target/bench/rfcs/text; do
     if [ -z "$PROSE" ] && [ -d "$d" ]; then PROSE="$d"; fi
 done
-REVMINE_SECRETS_PROSE="$PROSE" REVMINE_SECRETS_OUT="$PWD/$OUT" cargo test --release --test integration \
+REVMINE_SECRETS_PROSE="$PROSE" REVMINE_SECRETS_OUT="$PWD/$OUT" cargo test --test integration \
     secrets::secret_scanner_recall_and_false_positives -- --exact --nocapture
 
 if [ ! -x "$VENV/bin/detect-secrets" ]; then
