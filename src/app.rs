@@ -651,6 +651,9 @@ fn render_mine(summaries: &[crate::mine::RepoSummary], pairs: usize, target: &st
                 )
             };
         }
+        if !r.redacted.is_empty() {
+            let _ = writeln!(s, "  redacted: {}", render_counts(&r.redacted));
+        }
         if !r.skipped.is_empty() {
             let _ = writeln!(s, "  skipped:");
             for (reason, n) in &r.skipped {
@@ -660,6 +663,15 @@ fn render_mine(summaries: &[crate::mine::RepoSummary], pairs: usize, target: &st
     }
     let _ = writeln!(s, "wrote {} to {target}", count(pairs, "pair"));
     s
+}
+
+/// `email 2, phone 1`: redaction counts on one line.
+fn render_counts(counts: &crate::secrets::Counts) -> String {
+    counts
+        .iter()
+        .map(|(k, n)| format!("{k} {n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Writes JSONL lines to `output` (atomically, resolved from `cwd`) or to
@@ -708,6 +720,7 @@ fn notes_history(
     given: &Path,
     keep: &(dyn Fn(&str) -> bool + Sync),
     max_bytes: u64,
+    secrets: Option<&crate::secrets::Scanner>,
     summary: &mut crate::notes::NotesSummary,
 ) -> Result<Vec<String>, Error> {
     use crate::source::git::{BlobReader, GitRepo, History};
@@ -740,6 +753,7 @@ fn notes_history(
                         &label,
                         since,
                         &commit[..12],
+                        secrets,
                         summary,
                     ));
                 }
@@ -760,6 +774,7 @@ pub fn notes(args: &NotesArgs, out: &mut dyn Write, err: &mut dyn Write) -> Resu
     let n = &config.notes;
     let mut opts = NotesOptions {
         turns: args.turns.unwrap_or(n.turns),
+        secrets: config.redactor(),
         ..NotesOptions::default()
     };
     let mut rules = Vec::new();
@@ -805,6 +820,7 @@ pub fn notes(args: &NotesArgs, out: &mut dyn Write, err: &mut dyn Write) -> Resu
                 given,
                 &keep,
                 config.mine.max_file_bytes,
+                opts.secrets.as_deref(),
                 &mut summary,
             )?);
         }
@@ -867,6 +883,12 @@ pub fn notes(args: &NotesArgs, out: &mut dyn Write, err: &mut dyn Write) -> Resu
             summary.sections,
             count(summary.records as usize, "record")
         );
+        if !summary.redacted.is_empty() {
+            text.push_str(&format!(
+                "  redacted: {}\n",
+                render_counts(&summary.redacted)
+            ));
+        }
         for (reason, n) in &summary.skipped {
             text.push_str(&format!("  skipped {reason}: {n}\n"));
         }
@@ -885,7 +907,7 @@ pub struct IngestArgs {
     pub turns: usize,
     pub keep_going: bool,
     pub json: bool,
-    /// For `[limits]`; found upwards from `cwd` when not given.
+    /// For `[limits]` and `[secrets]`; found upwards from `cwd` when not given.
     pub config: Option<PathBuf>,
 }
 
@@ -917,6 +939,7 @@ pub fn ingest(args: &IngestArgs, out: &mut dyn Write, err: &mut dyn Write) -> Re
         keep_going: args.keep_going,
         progress: progress.clone(),
         max_line_bytes: config.limits.max_line_bytes,
+        secrets: config.redactor(),
     };
     let mut file = match &args.output {
         Some(p) => Some(crate::write::AtomicLines::create(&args.cwd.join(p))?),
@@ -980,6 +1003,9 @@ pub fn ingest(args: &IngestArgs, out: &mut dyn Write, err: &mut dyn Write) -> Re
                 count(s.conversations as usize, "conversation"),
                 count(s.records as usize, "record")
             ));
+            if !s.redacted.is_empty() {
+                text.push_str(&format!("  redacted: {}\n", render_counts(&s.redacted)));
+            }
             for (reason, n) in &s.skipped {
                 text.push_str(&format!("  skipped {reason}: {n}\n"));
             }

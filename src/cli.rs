@@ -106,7 +106,7 @@ enum Command {
         \"problems\": [{\"path\",\"line\",\"id\",\"field\",\"message\",\"kind\"}], \"errors\": [..]}."
     )]
     Validate(DatasetArgs),
-    /// Run every configured gate (schema, unique_ids, uniqueness, mix, real_share, spot_check) and print a table.
+    /// Run every configured gate (schema, unique_ids, uniqueness, secrets, mix, real_share, spot_check) and print a table.
     #[command(
         after_help = "Examples:\n  revmine check assistant_dataset_train.v8.jsonl assistant_dataset_eval.jsonl\n  \
         revmine check pairs.jsonl --train merged.jsonl\n  revmine check --json data/*.jsonl\n  \

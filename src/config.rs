@@ -35,6 +35,7 @@ pub struct Config {
     #[serde(default)]
     pub source: Vec<RunSource>,
     pub limits: Limits,
+    pub secrets: Secrets,
     /// Where the user's file was found; relative paths in it resolve from its directory.
     #[serde(skip)]
     pub origin: Option<PathBuf>,
@@ -66,6 +67,36 @@ pub struct Gates {
     pub leakage: Leakage,
     pub eval_hard_cases: EvalHardCases,
     pub spot_check: SpotCheck,
+    pub secrets: SecretsGate,
+}
+
+/// `[secrets]`: what counts as a secret, and whether mined, converted and
+/// ingested text is redacted before it is written.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Secrets {
+    pub redact: bool,
+    /// Regexes on a finding's text; a match is not a finding.
+    pub allow: Vec<String>,
+    /// Kinds not looked for at all.
+    pub skip_kinds: Vec<crate::secrets::Kind>,
+}
+
+impl Secrets {
+    fn settings(&self) -> crate::secrets::Settings {
+        crate::secrets::Settings {
+            allow: self.allow.clone(),
+            skip_kinds: self.skip_kinds.clone(),
+        }
+    }
+}
+
+/// `[gates.secrets]`: records holding a secret or personal data, per file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SecretsGate {
+    pub enabled: bool,
+    pub max_records: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -479,6 +510,11 @@ impl Config {
         if self.limits.max_line_bytes == 0 {
             return Err("limits.max_line_bytes must be at least 1".into());
         }
+        // Only the user's allow regexes can fail; the scanner itself is
+        // compiled by the commands that use it, once.
+        for a in &self.secrets.allow {
+            regex::Regex::new(a).map_err(|e| format!("secrets.allow `{a}`: {e}"))?;
+        }
         if self.schema.max_turns == 0 {
             return Err("schema.max_turns must be at least 1".into());
         }
@@ -490,6 +526,21 @@ impl Config {
             build_globs(globs).map_err(|e| format!("{key}: {e}"))?;
         }
         Ok(())
+    }
+
+    /// The secret scanner `[secrets]` describes. [`Config::check`] compiled
+    /// the allow regexes, the only part that can fail, so for a loaded
+    /// config this is the configured scanner.
+    pub fn secret_scanner(&self) -> crate::secrets::Scanner {
+        crate::secrets::Scanner::with(&self.secrets.settings())
+            .unwrap_or_else(|_| crate::secrets::Scanner::builtin())
+    }
+
+    /// The scanner for redacting outputs, unless `[secrets] redact = false`.
+    pub fn redactor(&self) -> Option<std::sync::Arc<crate::secrets::Scanner>> {
+        self.secrets
+            .redact
+            .then(|| std::sync::Arc::new(self.secret_scanner()))
     }
 
     /// The schema file the user asked for, resolved against the config's directory.
@@ -620,6 +671,19 @@ mod tests {
         let e =
             Config::from_str_merged(Some("[files]\ntrain = [\"[\"]\n"), Some(path)).unwrap_err();
         assert!(e.to_string().contains("files.train"), "{e}");
+    }
+
+    #[test]
+    fn secrets_settings_are_checked() {
+        let c = Config::default();
+        assert!(c.secrets.redact && c.gates.secrets.enabled);
+        let e = Config::from_str_merged(Some("[secrets]\nallow = ['(']\n"), None).unwrap_err();
+        assert!(e.to_string().contains("secrets.allow"), "{e}");
+        let e =
+            Config::from_str_merged(Some("[secrets]\nskip_kinds = ['mail']\n"), None).unwrap_err();
+        assert!(e.to_string().contains("mail"), "{e}");
+        let c = Config::from_str_merged(Some("[secrets]\nskip_kinds = ['email']\n"), None).unwrap();
+        assert!(c.secret_scanner().find("jo@acme.io").is_empty());
     }
 
     #[test]

@@ -6,6 +6,8 @@
 //! - [`scan`] reads JSONL datasets in one streaming, parallel pass;
 //! - [`schema`] and [`record`] say what a valid record is;
 //! - [`gate`] judges finished scans against the [`config`]'s thresholds;
+//! - [`secrets`] finds and redacts keys, tokens, passwords, e-mail addresses
+//!   and phone numbers, for the writers and the `secrets` gate;
 //! - [`stats`] recomputes the plan's measured-state block;
 //! - [`export`] writes records as TRL, OpenAI or ShareGPT rows;
 //! - [`build`] assembles train and eval sets from many sources;
@@ -55,6 +57,7 @@ pub mod run;
 pub mod sample;
 pub mod scan;
 pub mod schema;
+pub mod secrets;
 pub mod signoff;
 pub mod source;
 pub mod stats;

@@ -62,6 +62,8 @@ pub struct MineOptions {
     pub max_file_bytes: u64,
     pub units: UnitOptions,
     pub diff: bool,
+    /// Redacts secrets from prompts and both responses before they are judged.
+    pub secrets: Option<Arc<crate::secrets::Scanner>>,
 }
 
 /// Counts for one repository: what was walked, read, written and skipped.
@@ -82,6 +84,8 @@ pub struct RepoSummary {
     /// File versions whose blob is damaged in the object database, each
     /// named by commit and path; mining went on without them.
     pub corrupt: Vec<CorruptObject>,
+    /// Secrets replaced by `[REDACTED:kind]` in the pairs written, per kind.
+    pub redacted: crate::secrets::Counts,
 }
 
 /// A file version that could not be read because its object is damaged.
@@ -103,6 +107,8 @@ pub struct Pair {
     pub id: String,
     /// The record, serialised: one JSONL line without its newline.
     pub line: String,
+    /// Secrets redacted from its texts, per kind.
+    pub redacted: crate::secrets::Counts,
     order: (u32, String, String),
 }
 
@@ -270,6 +276,9 @@ pub fn mine_repo(
         *skipped.entry("duplicate_pair").or_default() += (before - pairs.len()) as u64;
     }
     summary.pairs = pairs.len() as u64;
+    for p in &pairs {
+        crate::secrets::add_counts(&mut summary.redacted, &p.redacted);
+    }
     summary.skipped = skipped;
     summary.corrupt.sort();
     summary.corrupt.dedup();
@@ -608,10 +617,10 @@ impl Context<'_> {
     }
 
     /// Judges a candidate with the edit filters and builds its record.
-    fn pair(
+    fn pair<'u>(
         &self,
-        rejected: &Version<'_>,
-        chosen: &Version<'_>,
+        rejected: &Version<'u>,
+        chosen: &Version<'u>,
         path: &str,
     ) -> Result<Pair, &'static str> {
         let f = &self.opts.filters;
@@ -622,6 +631,15 @@ impl Context<'_> {
         if r.chars().count() > f.max_response_chars || c.chars().count() > f.max_response_chars {
             return Err("response_over_max_chars");
         }
+        // Redacted first, so the edit filters judge the text that is written:
+        // an edit that only rotated a key is no edit.
+        let mut redacted = crate::secrets::Counts::new();
+        let mut clean = |t: &'u str| match &self.opts.secrets {
+            Some(s) => s.redact_counting(t, &mut redacted),
+            None => std::borrow::Cow::Borrowed(t),
+        };
+        let (r, c, prompt) = (clean(r), clean(c), clean(&chosen.unit.prompt));
+        let (r, c) = (r.as_ref(), c.as_ref());
         let diff = TextDiff::from_words(r, c);
         let (mut added, mut removed) = (0usize, 0usize);
         for change in diff.iter_all_changes() {
@@ -684,7 +702,7 @@ impl Context<'_> {
             id: &id,
             record_type: RecordType::Preference,
             source: "real",
-            prompt: &chosen.unit.prompt,
+            prompt: &prompt,
             chosen: c,
             rejected: r,
             meta,
@@ -693,6 +711,7 @@ impl Context<'_> {
         Ok(Pair {
             id,
             line,
+            redacted,
             order: (chosen.commit.unwrap_or(0), path.to_string(), key.clone()),
         })
     }

@@ -85,6 +85,7 @@ pub fn build(config: &Config, args: &MineArgs) -> Result<MineOptions, Error> {
             prompt_marker: Some(regex("mine.prompt_marker", &m.prompt_marker)?),
         },
         diff: args.diff,
+        secrets: config.redactor(),
     })
 }
 

@@ -34,6 +34,8 @@ pub struct NotesOptions {
     /// [`NotesOptions::rule`] so they match case-insensitively. When no rule
     /// matches, the built-in fallback "What about {heading} in {subject}?" is used.
     pub rules: Vec<(Regex, String)>,
+    /// Redacts secrets from questions and answers before records are made.
+    pub secrets: Option<std::sync::Arc<crate::secrets::Scanner>>,
 }
 
 impl Default for NotesOptions {
@@ -41,6 +43,7 @@ impl Default for NotesOptions {
         NotesOptions {
             turns: 3,
             rules: default_rules(),
+            secrets: None,
         }
     }
 }
@@ -60,6 +63,21 @@ pub struct NotesSummary {
     pub sections: u64,
     pub records: u64,
     pub skipped: BTreeMap<&'static str, u64>,
+    /// Secrets replaced by `[REDACTED:kind]`, per kind, once per section
+    /// (an answer repeated as later records' history is redacted once).
+    pub redacted: crate::secrets::Counts,
+}
+
+/// `text` with secrets redacted when `scanner` is set, counted in `summary`.
+fn redact(
+    scanner: Option<&crate::secrets::Scanner>,
+    text: String,
+    summary: &mut NotesSummary,
+) -> String {
+    match scanner.map(|s| s.redact_counting(&text, &mut summary.redacted)) {
+        Some(std::borrow::Cow::Owned(clean)) => clean,
+        _ => text,
+    }
 }
 
 /// A heading that is the keyword itself, optionally qualified by a
@@ -208,7 +226,13 @@ pub fn convert(
     let mut history: Vec<(Speaker, String)> = Vec::new();
     let mut out = Vec::new();
     for (heading, answer) in note.sections {
-        let question = question(&heading, &note.subject, &opts.rules);
+        let scanner = opts.secrets.as_deref();
+        let question = redact(
+            scanner,
+            question(&heading, &note.subject, &opts.rules),
+            summary,
+        );
+        let answer = redact(scanner, answer, summary);
         let k = history.len() / 2;
         let from = history.len().saturating_sub(window);
         let prior: Vec<(Speaker, &str)> = history
@@ -264,6 +288,7 @@ pub fn what_changed(
     label: &str,
     since: &str,
     commit: &str,
+    secrets: Option<&crate::secrets::Scanner>,
     summary: &mut NotesSummary,
 ) -> Vec<String> {
     let mut scratch = NotesSummary::default();
@@ -317,6 +342,8 @@ pub fn what_changed(
                 after.subject
             )
         };
+        let question = redact(secrets, question, summary);
+        let answer_text = redact(secrets, answer_text, summary);
         let input = chat_input(&[], &question);
         let id = format!(
             "nc_{:032x}",

@@ -173,6 +173,8 @@ pub struct Options {
     /// `[limits] max_line_bytes`: a longer line is reported and skipped, and
     /// the reader stops buffering it, so one huge line cannot exhaust memory.
     pub max_line_bytes: u64,
+    /// Looks for secrets in every record's texts, for the `secrets` gate.
+    pub secrets: Option<Arc<crate::secrets::Scanner>>,
 }
 
 impl Options {
@@ -198,6 +200,11 @@ impl Options {
             leak_index: None,
             tagger: None,
             max_line_bytes: config.limits.max_line_bytes,
+            secrets: config
+                .gates
+                .secrets
+                .enabled
+                .then(|| Arc::new(config.secret_scanner())),
         }
     }
 }
@@ -254,6 +261,9 @@ pub struct FileScan {
     /// Train files: records found in eval, and the first few of them.
     pub leaks: u64,
     pub leak_examples: Vec<LeakAt>,
+    /// Records whose texts hold a secret, and the first few of them.
+    pub secrets: u64,
+    pub secret_examples: Vec<SecretAt>,
     /// [`ContentHash`] of every byte read; `None` when a read failed, since
     /// the hash would then not be the file's.
     pub content_hash: Option<ContentHash>,
@@ -280,6 +290,20 @@ pub struct LeakAt {
     pub ty: RecordType,
     pub leak: Leak,
 }
+
+/// A record holding a secret: where, which field, what kind, and a masked
+/// prefix (never the secret itself).
+#[derive(Debug, Clone)]
+pub struct SecretAt {
+    pub line: u64,
+    pub id: Option<String>,
+    pub field: &'static str,
+    pub kind: crate::secrets::Kind,
+    pub masked: String,
+}
+
+/// The fields the `secrets` gate reads: every text a model is trained on.
+const SECRET_FIELDS: [&str; 5] = ["input", "output", "prompt", "chosen", "rejected"];
 
 /// Leak examples kept per file; the rest are only counted.
 const LEAK_EXAMPLES: usize = 20;
@@ -355,6 +379,8 @@ struct ChunkOut {
     tags: [u64; 4],
     prints: Vec<EvalPrint>,
     leaks: Vec<LeakAt>,
+    secret_records: u64,
+    secrets: Vec<SecretAt>,
     problems: Vec<(u64, Option<String>, String, String)>,
     ids: Vec<(u128, u64, IdText)>,
     recs: Vec<Rec>,
@@ -573,6 +599,8 @@ impl<'a> Scanner<'a> {
             prints: Vec::new(),
             leaks: 0,
             leak_examples: Vec::new(),
+            secrets: 0,
+            secret_examples: Vec::new(),
             content_hash: None,
             origin: input.origin.clone(),
             signoffs: Ledger::NotLoaded,
@@ -670,6 +698,13 @@ impl Merger {
             if scan.leak_examples.len() < LEAK_EXAMPLES {
                 leak.line += base;
                 scan.leak_examples.push(leak);
+            }
+        }
+        scan.secrets += out.secret_records;
+        for mut at in out.secrets {
+            if scan.secret_examples.len() < LEAK_EXAMPLES {
+                at.line += base;
+                scan.secret_examples.push(at);
             }
         }
         for (line, id, field, message) in out.problems {
@@ -912,6 +947,23 @@ impl Checker<'_> {
         ty: RecordType,
         get: &impl Fn(&str) -> Option<&'r str>,
     ) {
+        if let Some(scanner) = &self.options.secrets {
+            let found = SECRET_FIELDS
+                .iter()
+                .find_map(|&field| get(field).and_then(|t| Some((field, t, scanner.first(t)?))));
+            if let Some((field, text, finding)) = found {
+                w.out.secret_records += 1;
+                if w.out.secrets.len() < LEAK_EXAMPLES {
+                    w.out.secrets.push(SecretAt {
+                        line: n,
+                        id: id.map(str::to_string),
+                        field,
+                        kind: finding.kind,
+                        masked: finding.masked(text),
+                    });
+                }
+            }
+        }
         let user_side = get(if ty == RecordType::Preference {
             "prompt"
         } else {

@@ -45,7 +45,7 @@ fn the_v8_profile_fails_uniqueness_per_type() {
         assert!(row.contains("6 unique / 2000 sampled"), "{row}");
     }
     assert!(
-        out.contains("FAILED: 4 of 13 gates (uniqueness, real_share)"),
+        out.contains("FAILED: 4 of 14 gates (uniqueness, real_share)"),
         "{out}"
     );
 
@@ -74,7 +74,7 @@ fn a_healthy_train_and_eval_pass_every_gate() {
     d.write("eval.jsonl", varied("e", 3, 0) + &hard_cases("e"));
     let (code, out, err) = run(d.revmine().args(["check", "train.jsonl", "eval.jsonl"]));
     assert_eq!(code, 0, "{out}{err}");
-    assert!(out.contains("PASSED: 22 gates checked"), "{out}");
+    assert!(out.contains("PASSED: 24 gates checked"), "{out}");
     assert!(
         out.contains("train.jsonl (train): 120 records")
             && out.contains("eval.jsonl (eval): 38 records"),
@@ -121,6 +121,7 @@ fn json_report_has_the_documented_shape() {
             "near_duplicates",
             "near_duplicates",
             "near_duplicates",
+            "secrets",
             "mix",
             "real_share",
             "leakage",

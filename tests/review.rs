@@ -363,7 +363,7 @@ fn promote_moves_nothing_unless_every_gate_passes() {
         out.starts_with("judging candidate.jsonl as assistant_dataset_train.jsonl (train)"),
         "{out}"
     );
-    assert!(out.contains("FAILED: 1 of 13 gates (real_share)"), "{out}");
+    assert!(out.contains("FAILED: 1 of 14 gates (real_share)"), "{out}");
     assert!(
         out.contains("not promoted: assistant_dataset_train.jsonl is untouched"),
         "{out}"

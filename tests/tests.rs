@@ -14,5 +14,6 @@ mod hostile;
 mod mine;
 mod review;
 mod run;
+mod secrets;
 mod stats_init_demo;
 mod validate;

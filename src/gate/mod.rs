@@ -2,7 +2,7 @@
 //! and returns results; it never reads files itself.
 //!
 //! Gate names (`schema`, `unique_ids`, `uniqueness`, `near_duplicates`, `mix`,
-//! `real_share`, `leakage`, `eval_hard_cases`, `spot_check`) are part of the
+//! `real_share`, `leakage`, `eval_hard_cases`, `spot_check`, `secrets`) are part of the
 //! interface: scripts match on them in `check --json`.
 
 mod eval_hard_cases;
@@ -11,6 +11,7 @@ mod mix;
 mod near_duplicates;
 mod real_share;
 mod schema;
+mod secrets;
 mod spot_check;
 mod unique_ids;
 mod uniqueness;
@@ -55,6 +56,7 @@ pub fn run_all(scans: &[FileScan], config: &Config) -> Vec<GateResult> {
     let mut out = vec![schema::gate(scans), unique_ids::gate(scans)];
     out.extend(uniqueness::gate(scans, &config.gates.uniqueness));
     out.extend(near_duplicates::gate(scans, config));
+    out.extend(secrets::gate(scans, config));
     out.push(mix::gate(&train, &config.gates.mix));
     out.push(real_share::gate(&train, &config.gates.real_share));
     out.push(leakage::gate(scans, config));

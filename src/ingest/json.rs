@@ -95,6 +95,7 @@ pub(super) fn array<T: DeserializeOwned + Send>(
         // previous window's lines; lines go out in file order. An element with
         // no id is numbered by its position in the array.
         let (label, turns, format) = (sink.label, sink.turns, sink.summary.format);
+        let secrets = &sink.secrets.clone();
         let first_index = elements_seen;
         elements_seen += elements.len() as u64;
         let window = &buf;
@@ -126,6 +127,7 @@ pub(super) fn array<T: DeserializeOwned + Send>(
                             conversations: first_index + k as u64,
                             ..super::IngestSummary::default()
                         },
+                        secrets: secrets.clone(),
                     };
                     handle(&mut local, item);
                     let summary = local.summary;
@@ -209,6 +211,7 @@ fn emit_all(
         let s = &mut sink.summary;
         s.conversations += c.summary.conversations - c.position;
         s.records += c.summary.records;
+        crate::secrets::add_counts(&mut s.redacted, &c.summary.redacted);
         for (why, n) in c.summary.skipped {
             *s.skipped.entry(why).or_insert(0) += n;
         }

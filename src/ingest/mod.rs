@@ -88,6 +88,8 @@ pub struct IngestOptions {
     /// transcript is an error (a lost conversation with `keep_going`), and
     /// is never held in memory whole.
     pub max_line_bytes: u64,
+    /// Redacts secrets from every turn before records are made of it.
+    pub secrets: Option<std::sync::Arc<crate::secrets::Scanner>>,
 }
 
 impl Default for IngestOptions {
@@ -98,6 +100,7 @@ impl Default for IngestOptions {
             keep_going: false,
             progress: indicatif::ProgressBar::hidden(),
             max_line_bytes: crate::config::Config::default().limits.max_line_bytes,
+            secrets: None,
         }
     }
 }
@@ -110,6 +113,10 @@ pub struct IngestSummary {
     pub conversations: u64,
     pub records: u64,
     pub skipped: BTreeMap<&'static str, u64>,
+    /// Secrets replaced by `[REDACTED:kind]`, per kind, counted once per
+    /// turn they were in (a turn repeated as later records' history is
+    /// redacted once).
+    pub redacted: crate::secrets::Counts,
     /// Conversations lost after a fault (keep_going).
     pub lost: u64,
     /// The fault, when keep_going kept what came before it.
@@ -200,6 +207,7 @@ fn ingest_stream(
 ) -> Result<IngestSummary, IngestError> {
     skip_bom(&mut reader, label)?;
     let mut sink = Sink::new(label, format, opts.turns, emit);
+    sink.secrets = opts.secrets.clone();
     let keep_going = opts.keep_going;
     let max = opts.max_line_bytes;
     let result = match format {
@@ -453,6 +461,7 @@ struct Sink<'a> {
     turns: usize,
     emit: &'a mut dyn FnMut(String),
     summary: IngestSummary,
+    secrets: Option<std::sync::Arc<crate::secrets::Scanner>>,
 }
 
 impl<'a> Sink<'a> {
@@ -466,6 +475,7 @@ impl<'a> Sink<'a> {
                 format: format.as_str(),
                 ..IngestSummary::default()
             },
+            secrets: None,
         }
     }
 
@@ -476,8 +486,21 @@ impl<'a> Sink<'a> {
     /// Emits one record per answered assistant turn. `id` is the data's own
     /// conversation id; without one the 1-based position stands in, which is
     /// stable across runs of the same file.
-    fn finish(&mut self, id: Option<String>, conv: Conv) {
+    fn finish(&mut self, id: Option<String>, mut conv: Conv) {
         self.summary.conversations += 1;
+        if let Some(scanner) = &self.secrets {
+            let counts = &mut self.summary.redacted;
+            for text in conv
+                .turns
+                .iter_mut()
+                .map(|(_, t)| t)
+                .chain(conv.system.as_mut())
+            {
+                if let std::borrow::Cow::Owned(clean) = scanner.redact_counting(text, counts) {
+                    *text = clean;
+                }
+            }
+        }
         let id = id.unwrap_or_else(|| self.summary.conversations.to_string());
         for (i, (who, output)) in conv.turns.iter().enumerate() {
             if *who != Speaker::Assistant {
