@@ -488,28 +488,28 @@ fn transcript_files(dir: &Path, globs: &[String]) -> Result<Vec<PathBuf>, Error>
     Ok(files)
 }
 
-/// The ids already in `output` (a missing file holds none). A line that is
-/// not a record with an id means the file is not ours to append to.
-fn count_existing(output: &Path) -> Result<HashSet<u128>, Error> {
+/// Calls `each` with the id hash and text of every record line of `path`
+/// (a missing file has none). A line that is not a record with an id means
+/// the file is not ours to append to: an error naming it, nothing written.
+fn each_record(path: &Path, mut each: impl FnMut(u128, String)) -> Result<(), Error> {
     #[derive(Deserialize)]
     struct Id<'a> {
         #[serde(borrow)]
         id: std::borrow::Cow<'a, str>,
     }
-    let file = match File::open(output) {
+    let file = match File::open(path) {
         Ok(f) => f,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(HashSet::new()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
         Err(source) => {
             return Err(Error::Read {
-                path: output.to_path_buf(),
+                path: path.to_path_buf(),
                 source,
             });
         }
     };
-    let mut ids = HashSet::new();
     for (n, line) in std::io::BufReader::new(file).lines().enumerate() {
         let line = line.map_err(|source| Error::Read {
-            path: output.to_path_buf(),
+            path: path.to_path_buf(),
             source,
         })?;
         if line.trim().is_empty() {
@@ -518,12 +518,22 @@ fn count_existing(output: &Path) -> Result<HashSet<u128>, Error> {
         let id: Id<'_> = serde_json::from_str(&line).map_err(|e| Error::Input {
             message: format!(
                 "{}:{}: not a record with an id ({e}); fix or move the file, nothing was appended",
-                output.display(),
+                path.display(),
                 n + 1
             ),
         })?;
-        ids.insert(xxh3_128(id.id.as_bytes()));
+        let hash = xxh3_128(id.id.as_bytes());
+        each(hash, line);
     }
+    Ok(())
+}
+
+/// The ids already in `output`.
+fn count_existing(output: &Path) -> Result<HashSet<u128>, Error> {
+    let mut ids = HashSet::new();
+    each_record(output, |id, _| {
+        ids.insert(id);
+    })?;
     Ok(ids)
 }
 
@@ -533,44 +543,17 @@ fn new_records(
     existing: &HashSet<u128>,
     report: &mut SourceReport,
 ) -> Result<Vec<String>, Error> {
-    let found = count_lines_with_ids(produced)?;
     let mut seen = HashSet::new();
     let mut out = Vec::new();
-    for (id, line) in found {
+    each_record(produced, |id, line| {
         report.found += 1;
         if existing.contains(&id) || !seen.insert(id) {
             report.already_present += 1;
         } else {
             out.push(line);
         }
-    }
+    })?;
     report.written = out.len() as u64;
-    Ok(out)
-}
-
-fn count_lines_with_ids(path: &Path) -> Result<Vec<(u128, String)>, Error> {
-    #[derive(Deserialize)]
-    struct Id<'a> {
-        #[serde(borrow)]
-        id: std::borrow::Cow<'a, str>,
-    }
-    let text = match std::fs::read_to_string(path) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(source) => {
-            return Err(Error::Read {
-                path: path.to_path_buf(),
-                source,
-            });
-        }
-    };
-    let mut out = Vec::new();
-    for line in text.lines().filter(|l| !l.trim().is_empty()) {
-        let id: Id<'_> = serde_json::from_str(line).map_err(|e| Error::Input {
-            message: format!("a produced record has no id: {e}"),
-        })?;
-        out.push((xxh3_128(id.id.as_bytes()), line.to_string()));
-    }
     Ok(out)
 }
 

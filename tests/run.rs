@@ -189,26 +189,16 @@ fn a_second_run_writes_only_what_is_new() {
     // the same pairs a full mine of the repository gives
     let (code, _, err) = run(d.revmine().args(["mine", "drafts", "-o", "full.jsonl"]));
     assert_eq!(code, 0, "{err}");
-    let full: HashSet<String> = d
-        .read("full.jsonl")
-        .lines()
-        .map(|l| {
-            serde_json::from_str::<Value>(l).expect("run test")["id"]
-                .as_str()
-                .expect("run test")
-                .to_string()
-        })
-        .collect();
-    let mined: HashSet<String> = d
-        .read("out/pairs.jsonl")
-        .lines()
-        .map(|l| {
-            serde_json::from_str::<Value>(l).expect("run test")["id"]
-                .as_str()
-                .expect("run test")
-                .to_string()
-        })
-        .collect();
+    let ids_of = |name: &str| -> HashSet<String> {
+        d.read(name)
+            .lines()
+            .map(|l| {
+                let v: Value = serde_json::from_str(l).expect("run test");
+                v["id"].as_str().expect("run test").to_string()
+            })
+            .collect()
+    };
+    let (full, mined) = (ids_of("full.jsonl"), ids_of("out/pairs.jsonl"));
     assert_eq!(mined, full);
 }
 
