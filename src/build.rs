@@ -9,8 +9,9 @@
 //! eval record, per-type quotas, and the real share. Ties are broken by a
 //! seeded hash of the id, so the same inputs and seed give the same files.
 //!
-//! Memory: the sources' bytes plus ~330 bytes a record (two MinHash
-//! signatures dominate); records are re-parsed only when written.
+//! Memory: the sources' bytes plus a compact entry per record (its two
+//! MinHash signatures, 256 bytes, dominate); records are re-parsed only
+//! when written.
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};

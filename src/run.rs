@@ -246,22 +246,33 @@ fn skipped_text(skipped: &BTreeMap<String, u64>) -> String {
     format!("; skipped: {}", parts.join(", "))
 }
 
+impl SourceReport {
+    /// A report with nothing done yet.
+    fn new(s: &RunSource, previous_commit: Option<String>) -> Self {
+        SourceReport {
+            name: s.name(),
+            kind: s.kind,
+            status: "ok",
+            error: None,
+            commit: None,
+            previous_commit,
+            rewritten: false,
+            commits: 0,
+            found: 0,
+            written: 0,
+            already_present: 0,
+            total: 0,
+            skipped: BTreeMap::new(),
+            seconds: 0.0,
+        }
+    }
+}
+
 fn failed(s: &RunSource, error: String) -> SourceReport {
     SourceReport {
-        name: s.name(),
-        kind: s.kind,
         status: "failed",
         error: Some(error),
-        commit: None,
-        previous_commit: None,
-        rewritten: false,
-        commits: 0,
-        found: 0,
-        written: 0,
-        already_present: 0,
-        total: 0,
-        skipped: BTreeMap::new(),
-        seconds: 0.0,
+        ..SourceReport::new(s, None)
     }
 }
 
@@ -313,22 +324,7 @@ fn run_source(
     };
     let path = expand_home(&s.path, base);
     let output = expand_home(&s.output, base);
-    let mut report = SourceReport {
-        name: s.name(),
-        kind: s.kind,
-        status: "ok",
-        error: None,
-        commit: None,
-        previous_commit: state.commit.clone(),
-        rewritten: false,
-        commits: 0,
-        found: 0,
-        written: 0,
-        already_present: 0,
-        total: 0,
-        skipped: BTreeMap::new(),
-        seconds: 0.0,
-    };
+    let mut report = SourceReport::new(s, state.commit.clone());
     let tmp = tempfile::Builder::new()
         .prefix(".revmine-run-")
         .tempdir_in(output.parent().unwrap_or(Path::new(".")))
@@ -337,6 +333,8 @@ fn run_source(
             source,
         })?;
     let produced = tmp.path().join("records.jsonl");
+    // (id hash, line) of every record this run found, in order.
+    let mut mined: Vec<(u128, String)> = Vec::new();
     let mut sink = Vec::new();
     let mut quiet = Vec::new();
     match s.kind {
@@ -382,8 +380,11 @@ fn run_source(
                     .iter()
                     .map(|(k, v)| (k.to_string(), *v))
                     .collect();
-                let lines: Vec<&str> = pairs.iter().map(|p| p.line.as_str()).collect();
-                crate::write::atomic_write(&produced, (lines.join("\n") + "\n").as_bytes())?;
+                // Already in memory: no need for the round trip through a file.
+                mined = pairs
+                    .into_iter()
+                    .map(|p| (xxh3_128(p.id.as_bytes()), p.line))
+                    .collect();
             } else {
                 // Notes are whole documents: any new commit re-reads them at
                 // the target, and ids keep what was written before.
@@ -427,7 +428,8 @@ fn run_source(
         }
     }
     let existing = count_existing(&output)?;
-    let new_lines = new_records(&produced, &existing, &mut report)?;
+    each_record(&produced, |id, line| mined.push((id, line)))?;
+    let new_lines = new_records(mined, &existing, &mut report);
     report.total = existing.len() as u64 + new_lines.len() as u64;
     if !new_lines.is_empty() || !output.exists() {
         append_atomically(&output, &new_lines)?;
@@ -537,24 +539,24 @@ fn count_existing(output: &Path) -> Result<HashSet<u128>, Error> {
     Ok(ids)
 }
 
-/// The produced records whose ids the output does not hold yet, in order.
+/// The found records whose ids the output does not hold yet, in order.
 fn new_records(
-    produced: &Path,
+    found: Vec<(u128, String)>,
     existing: &HashSet<u128>,
     report: &mut SourceReport,
-) -> Result<Vec<String>, Error> {
+) -> Vec<String> {
     let mut seen = HashSet::new();
     let mut out = Vec::new();
-    each_record(produced, |id, line| {
+    for (id, line) in found {
         report.found += 1;
         if existing.contains(&id) || !seen.insert(id) {
             report.already_present += 1;
         } else {
             out.push(line);
         }
-    })?;
+    }
     report.written = out.len() as u64;
-    Ok(out)
+    out
 }
 
 /// The output with `lines` after its records, replacing it atomically: a
