@@ -528,7 +528,7 @@ pub fn init(path: &Path, force: bool) -> Result<(), Error> {
             path: path.to_path_buf(),
         });
     }
-    crate::write::atomic_write(path, crate::config::DEFAULT_TOML.as_bytes())
+    crate::output::write_file(path, crate::config::DEFAULT_TOML.as_bytes())
 }
 
 /// "1 file", "2 files".
@@ -561,6 +561,12 @@ pub struct MineArgs {
 
 /// `revmine mine`: every repo's pairs, written atomically, and a summary.
 pub fn mine(args: &MineArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exit, Error> {
+    let inputs: Vec<&Path> = args.repos.iter().map(PathBuf::as_path).collect();
+    crate::output::refuse_overlap(
+        &args.cwd,
+        &inputs,
+        &args.output.as_deref().into_iter().collect::<Vec<_>>(),
+    )?;
     let config = Config::load(args.config.as_deref(), &args.cwd)?;
     let opts = crate::mine_options::build(&config, args)?;
     // A spinner on a terminal (indicatif draws nothing otherwise), counting commits.
@@ -689,7 +695,7 @@ fn write_jsonl<'l>(
     }
     match output {
         Some(path) => {
-            crate::write::atomic_write(&cwd.join(path), jsonl.as_bytes())?;
+            crate::output::write_file(&cwd.join(path), jsonl.as_bytes())?;
             Ok(path.display().to_string())
         }
         None => {
@@ -770,6 +776,12 @@ fn notes_history(
 /// revision) become one conversation per note, written atomically.
 pub fn notes(args: &NotesArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exit, Error> {
     use crate::notes::{NotesOptions, NotesSummary};
+    let inputs: Vec<&Path> = args.paths.iter().map(PathBuf::as_path).collect();
+    crate::output::refuse_overlap(
+        &args.cwd,
+        &inputs,
+        &args.output.as_deref().into_iter().collect::<Vec<_>>(),
+    )?;
     let config = Config::load(args.config.as_deref(), &args.cwd)?;
     let n = &config.notes;
     let mut opts = NotesOptions {
@@ -915,6 +927,12 @@ pub struct IngestArgs {
 /// the output is replaced only when every file was read (or `--keep-going`).
 pub fn ingest(args: &IngestArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exit, Error> {
     use crate::ingest::{IngestOptions, ingest_file};
+    let inputs: Vec<&Path> = args.files.iter().map(PathBuf::as_path).collect();
+    crate::output::refuse_overlap(
+        &args.cwd,
+        &inputs,
+        &args.output.as_deref().into_iter().collect::<Vec<_>>(),
+    )?;
     let config = Config::load(args.config.as_deref(), &args.cwd)?;
     // A byte-count bar on a terminal for big transcripts (indicatif draws nothing otherwise).
     let total: u64 = args
@@ -942,7 +960,7 @@ pub fn ingest(args: &IngestArgs, out: &mut dyn Write, err: &mut dyn Write) -> Re
         secrets: config.redactor(),
     };
     let mut file = match &args.output {
-        Some(p) => Some(crate::write::AtomicLines::create(&args.cwd.join(p))?),
+        Some(p) => Some(crate::output::Output::create(&args.cwd.join(p))?),
         None => None,
     };
     let mut summaries = Vec::new();
@@ -1088,6 +1106,8 @@ pub fn build(args: &BuildArgs, out: &mut dyn Write, err: &mut dyn Write) -> Resu
         eval: pick(&args.eval, &config.build.eval),
         seed: args.seed.unwrap_or(config.build.seed),
     };
+    let inputs: Vec<&Path> = opts.sources.iter().map(|s| s.path.as_path()).collect();
+    crate::output::refuse_overlap(&args.cwd, &inputs, &[&opts.train, &opts.eval])?;
     let report = crate::build::build(&opts, &config, &schema)?;
     let check_opts = DatasetOptions {
         files: Vec::new(),

@@ -26,10 +26,10 @@ use crate::error::Error;
 use crate::fast::FastRecord;
 use crate::fingerprint::{Fingerprint, Fingerprinter, LeakIndex, Print};
 use crate::neardup::Index;
+use crate::output::Output as OutputFile;
 use crate::record::RecordType;
 use crate::schema::Schema;
 use crate::tags::{Tag, Tagger, Tags};
-use crate::write::AtomicLines;
 
 /// One input of a build, resolved to a file.
 #[derive(Debug, Clone)]
@@ -634,7 +634,7 @@ fn write_split(items: &[Item], files: &[Vec<u8>], fate: Fate, path: &Path) -> Re
         v.sort_by_key(|it| (it.src, it.line));
         v
     };
-    let mut out = AtomicLines::create(path)?;
+    let mut out = OutputFile::create(path)?;
     for batch in chosen.chunks(16_384) {
         let lines: Vec<String> = batch
             .par_iter()

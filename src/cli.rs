@@ -396,7 +396,7 @@ fn export_args(a: &ExportCliArgs) -> anyhow::Result<revmine::export::ExportArgs>
     }
     Ok(ExportArgs {
         file: a.file.clone(),
-        output: a.output.clone(),
+        output: stdout_dash(&a.output),
         cwd: std::env::current_dir()?,
         options: Options {
             format,
@@ -518,7 +518,7 @@ fn mine_args(cli: &Cli, a: &MineCliArgs) -> anyhow::Result<app::MineArgs> {
     use revmine::config::{HistoryMode, PairsMode};
     Ok(app::MineArgs {
         repos: a.repos.clone(),
-        output: a.output.clone(),
+        output: stdout_dash(&a.output),
         config: cli.config.clone(),
         cwd: std::env::current_dir()?,
         rev: a.rev.clone(),
@@ -563,7 +563,7 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<Exit> {
         } => {
             let args = app::NotesArgs {
                 paths: paths.clone(),
-                output: output.clone(),
+                output: stdout_dash(output),
                 config: cli.config.clone(),
                 cwd: std::env::current_dir()?,
                 rev: rev.clone(),
@@ -583,7 +583,7 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<Exit> {
         } => {
             let args = app::IngestArgs {
                 files: files.clone(),
-                output: output.clone(),
+                output: stdout_dash(output),
                 cwd: std::env::current_dir()?,
                 format: format.parse().map_err(anyhow::Error::msg)?,
                 turns: usize::from(*turns),
@@ -643,8 +643,8 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<Exit> {
                 file: file.clone(),
                 n: *n,
                 seed: *seed,
-                output: output.clone(),
-                html: html.clone(),
+                output: stdout_dash(output),
+                html: stdout_dash(html),
                 config: cli.config.clone(),
                 cwd: std::env::current_dir()?,
                 json: *json,
@@ -704,4 +704,9 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<Exit> {
     };
     out.flush()?;
     Ok(exit)
+}
+
+/// `-o -` names standard output, as leaving `-o` out does.
+fn stdout_dash(p: &Option<PathBuf>) -> Option<PathBuf> {
+    p.clone().filter(|p| p.as_os_str() != "-")
 }

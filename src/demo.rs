@@ -84,7 +84,7 @@ pub fn run(dir: Option<&Path>, out: &mut dyn Write, err: &mut dyn Write) -> Resu
         ..MineArgs::default()
     };
     // The demo runs on the built-in defaults whatever config surrounds it.
-    crate::write::atomic_write(
+    crate::output::write_file(
         &dir.join(DEFAULT_CONFIG_NAME),
         crate::config::DEFAULT_TOML.as_bytes(),
     )?;
@@ -102,7 +102,7 @@ pub fn run(dir: Option<&Path>, out: &mut dyn Write, err: &mut dyn Write) -> Resu
     .map_err(app::stdout_error)?;
     let mut files = vec![PathBuf::from("pairs.jsonl")];
     for (name, text) in DATASETS {
-        crate::write::atomic_write(&dir.join(name), text.as_bytes())?;
+        crate::output::write_file(&dir.join(name), text.as_bytes())?;
         files.push(PathBuf::from(name));
     }
     let opts = DatasetOptions {

@@ -17,6 +17,14 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    #[error("output `{}` {message}", path.display())]
+    Output { path: PathBuf, message: String },
+    #[error("output `{}` is the same file as {role} `{}`; name another output (nothing was written)", output.display(), other.display())]
+    SameFile {
+        output: PathBuf,
+        other: PathBuf,
+        role: &'static str,
+    },
     #[error("`{}` already exists (use --force to replace it)", path.display())]
     Exists { path: PathBuf },
     #[error("config `{}`: {message}", path.display())]

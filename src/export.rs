@@ -30,8 +30,8 @@ use serde_json::Value;
 
 use crate::app::{Exit, stdout_error};
 use crate::error::Error;
+use crate::output::Output as OutputFile;
 use crate::record::{RecordType, Speaker, check_chat_input, turns};
-use crate::write::AtomicLines;
 
 /// The row shape to write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -585,7 +585,7 @@ fn render(p: &Parsed<'_>, opts: &Options) -> (String, bool) {
 /// standard output, so a bad line late in the input leaves nothing half
 /// printed either.
 enum Sink {
-    File(AtomicLines),
+    File(OutputFile),
     Spool(std::io::BufWriter<std::fs::File>),
 }
 
@@ -636,24 +636,46 @@ impl Lane {
         match (sink, path) {
             (Sink::File(f), Some(p)) => f.commit_as(p),
             (Sink::File(_), None) => Ok(()),
-            (Sink::Spool(w), _) => {
+            (Sink::Spool(w), path) => {
                 let spool_err = |source| Error::Write {
                     path: "<temp file for standard output>".into(),
                     source,
                 };
                 let mut file = w.into_inner().map_err(|e| spool_err(e.into_error()))?;
                 file.rewind().map_err(spool_err)?;
-                std::io::copy(&mut file, out).map_err(stdout_error)?;
-                Ok(())
+                match path {
+                    // A FIFO or device named with -o: written through now
+                    // that the whole input is known to be good.
+                    Some(p) => {
+                        let mut through = OutputFile::create(p)?;
+                        let mut buf = vec![0u8; 256 << 10];
+                        loop {
+                            let n = std::io::Read::read(&mut file, &mut buf).map_err(spool_err)?;
+                            if n == 0 {
+                                break;
+                            }
+                            through.write_all(&buf[..n])?;
+                        }
+                        through.commit()
+                    }
+                    None => {
+                        std::io::copy(&mut file, out).map_err(stdout_error)?;
+                        Ok(())
+                    }
+                }
             }
         }
     }
 }
 
+/// A regular file gets a temp file beside it; standard output, a FIFO or a
+/// device gets an anonymous spool, written out once the input is all read.
 fn open_sink(dest: Option<&Path>) -> Result<Sink, Error> {
     match dest {
-        Some(p) => Ok(Sink::File(AtomicLines::create(p)?)),
-        None => tempfile::tempfile()
+        Some(p) if matches!(crate::output::resolve(p)?, crate::output::Dest::Replace(_)) => {
+            Ok(Sink::File(OutputFile::create(p)?))
+        }
+        _ => tempfile::tempfile()
             .map(|f| Sink::Spool(std::io::BufWriter::with_capacity(1 << 20, f)))
             .map_err(|source| Error::Write {
                 path: "<temp file for standard output>".into(),
@@ -757,6 +779,19 @@ pub fn export(
             }
             .into());
         };
+        if !matches!(
+            crate::output::resolve(real)?,
+            crate::output::Dest::Replace(_)
+        ) {
+            return Err(Error::Output {
+                path: given.to_path_buf(),
+                message: format!(
+                    "is not a regular file, so the {} sft and {} preference rows cannot be split \
+                     into two files beside it; pick one kind with --kind sft|preference",
+                    kinds[0].1.rows, kinds[1].1.rows
+                ),
+            });
+        }
         for (kind, lane) in kinds {
             let tag = if kind == "sft" { "sft" } else { "pref" };
             let rows = lane.rows;
@@ -818,6 +853,11 @@ pub struct ExportArgs {
 /// `revmine export`: converts one dataset file, writes atomically, reports.
 pub fn run(args: &ExportArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exit, Error> {
     let label = args.file.display().to_string();
+    if let Some(o) = &args.output {
+        // A mixed input is split beside the output: those names count too.
+        let (sft, pref) = (split_path(o, "sft"), split_path(o, "pref"));
+        crate::output::refuse_overlap(&args.cwd, &[&args.file], &[o, &sft, &pref])?;
+    }
     let real_dest = args.output.as_ref().map(|p| args.cwd.join(p));
     let dest = real_dest.as_deref().zip(args.output.as_deref());
     let summary = if args.file.as_os_str() == "-" {

@@ -155,7 +155,7 @@ pub fn uninstall(repo: &Path) -> Result<(Outcome, Status), Error> {
 
 /// Writes the script atomically, executable.
 fn write_hook(path: &Path) -> Result<(), Error> {
-    crate::write::atomic_write(path, SCRIPT.as_bytes())?;
+    crate::output::write_file(path, SCRIPT.as_bytes())?;
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).map_err(|source| {
         Error::Write {
             path: path.to_path_buf(),

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use crate::content_hash::ContentHash;
 use crate::error::Error;
-use crate::write::{atomic_copy, parent_dir, sync_dir};
+use crate::output::{copy_file, parent_dir, rename_into_place, sync_dir};
 
 /// How the new file reaches its name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -19,11 +19,17 @@ pub enum How {
     Move,
 }
 
-/// Replaces `to` with `from`, whose judged content is `judged`. On any error
-/// `to` is as it was (its old content or absent).
+/// Replaces `to` (its symlinks followed: the link stays, its target is
+/// replaced) with `from`, whose judged content is `judged`. On any error `to`
+/// is as it was (its old content or absent).
+///
+/// # Errors
+/// [`Error::Changed`] when `from` is no longer the bytes judged,
+/// [`Error::Output`] when `to` is not a regular file, read and write errors
+/// naming the file.
 pub fn place(from: &Path, to: &Path, judged: &ContentHash, how: How) -> Result<(), Error> {
     match how {
-        How::Copy => atomic_copy(from, to, judged),
+        How::Copy => copy_file(from, to, judged),
         How::Move => {
             let read_err = |source| Error::Read {
                 path: from.to_path_buf(),
@@ -37,24 +43,10 @@ pub fn place(from: &Path, to: &Path, judged: &ContentHash, how: How) -> Result<(
             }
             // The renamed file must be on disk before its new name is.
             file.sync_all().map_err(read_err)?;
-            match std::fs::rename(from, to) {
-                Ok(()) => {}
-                // EXDEV: another file system; a rename cannot cross it.
-                Err(e) if e.raw_os_error() == Some(18) => {
-                    atomic_copy(from, to, judged)?;
-                    std::fs::remove_file(from).map_err(read_err)?;
-                }
-                Err(source) => {
-                    return Err(Error::Write {
-                        path: to.to_path_buf(),
-                        source,
-                    });
-                }
+            if !rename_into_place(from, to)? {
+                copy_file(from, to, judged)?;
+                std::fs::remove_file(from).map_err(read_err)?;
             }
-            sync_dir(parent_dir(to)).map_err(|source| Error::Write {
-                path: to.to_path_buf(),
-                source,
-            })?;
             sync_dir(parent_dir(from)).map_err(read_err)
         }
     }

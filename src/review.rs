@@ -59,6 +59,12 @@ pub fn sample(args: &SampleArgs, out: &mut dyn Write, err: &mut dyn Write) -> Re
             message: "a sheet must name a file its reviewer can sign off against; standard input cannot be sampled".into(),
         });
     }
+    let outputs: Vec<&Path> = [&args.output, &args.html]
+        .into_iter()
+        .flatten()
+        .map(PathBuf::as_path)
+        .collect();
+    crate::output::refuse_overlap(&args.cwd, &[&args.file], &outputs)?;
     let config = Config::load(args.config.as_deref(), &args.cwd)?;
     let spot = &config.gates.spot_check;
     let (n, seed) = (
@@ -70,13 +76,13 @@ pub fn sample(args: &SampleArgs, out: &mut dyn Write, err: &mut dyn Write) -> Re
     let header = SheetHeader::new(&dataset, &sample, &signoff::now_utc());
     let sheet = render_sheet(&header, &sample);
     if let Some(page) = &args.html {
-        crate::write::atomic_write(
+        crate::output::write_file(
             &args.cwd.join(page),
             crate::html::render(&header, &sample).as_bytes(),
         )?;
     }
     match &args.output {
-        Some(path) => crate::write::atomic_write(&args.cwd.join(path), sheet.as_bytes())?,
+        Some(path) => crate::output::write_file(&args.cwd.join(path), sheet.as_bytes())?,
         None => out.write_all(sheet.as_bytes()).map_err(stdout_error)?,
     }
     let shown = |p: &Option<PathBuf>| p.as_ref().map(|p| p.display().to_string());
@@ -137,7 +143,7 @@ fn find_dataset(args: &SignOffArgs, named: &str) -> Result<PathBuf, Error> {
         return Ok(d.clone());
     }
     let named = Path::new(named);
-    let beside_sheet = crate::write::parent_dir(&args.sheet).join(named);
+    let beside_sheet = crate::output::parent_dir(&args.sheet).join(named);
     for candidate in [named.to_path_buf(), beside_sheet] {
         if args.cwd.join(&candidate).is_file() {
             return Ok(candidate);

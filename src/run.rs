@@ -447,7 +447,7 @@ fn run_source(
     let bytes = serde_json::to_vec_pretty(&next).map_err(|e| Error::Input {
         message: format!("state: {e}"),
     })?;
-    crate::write::atomic_write(&state_path, &bytes)?;
+    crate::output::write_file(&state_path, &bytes)?;
     sync_dir(state_dir)?;
     crash_point("after_state");
     Ok(report)

@@ -123,7 +123,7 @@ pub fn append(dataset: &Path, entries: &[SignOff]) -> Result<(), Error> {
         message: e.to_string(),
     })?;
     text.push('\n');
-    crate::write::atomic_write(&path, text.as_bytes())
+    crate::output::write_file(&path, text.as_bytes())
 }
 
 /// Why a sheet cannot be signed off; each is exit 1 (the review is not done), not an input error.

@@ -12,6 +12,7 @@ mod export;
 mod hook;
 mod hostile;
 mod mine;
+mod output;
 mod review;
 mod run;
 mod secrets;

@@ -43,13 +43,13 @@ impl fmt::Display for ObjId {
 
 #[derive(Debug, thiserror::Error)]
 pub enum GitError {
-    #[error("`{}` is not a git repository: {source}", path.display())]
+    #[error("`{}` is not a git repository: {}", path.display(), source.message())]
     NotARepo {
         path: PathBuf,
         #[source]
         source: git2::Error,
     },
-    #[error("{}: cannot resolve revision `{rev}`: {source} (is it a branch, tag or commit of this repo?)", path.display())]
+    #[error("{}: cannot resolve revision `{rev}`: {} (is it a branch, tag or commit of this repo?)", path.display(), source.message())]
     Rev {
         path: PathBuf,
         rev: String,
@@ -58,7 +58,7 @@ pub enum GitError {
     },
     #[error("{}: cannot open a reader: {message}", path.display())]
     Reader { path: PathBuf, message: String },
-    #[error("{}: history walk failed at commit {commit}: {source}", path.display())]
+    #[error("{}: history walk failed at commit {commit}: {}", path.display(), source.message())]
     Walk {
         path: PathBuf,
         commit: String,

@@ -1,0 +1,352 @@
+//! Every writing command, with its output pointed at a FIFO, a symlink, a
+//! device node, `/dev/stdout` and one of its own inputs: a FIFO's reader gets
+//! every byte, a symlink stays and its target is replaced, a device stays a
+//! device, and an input is never overwritten.
+
+use std::os::unix::fs::FileTypeExt;
+use std::path::Path;
+
+use crate::util::{Repo, rec, run};
+
+/// One writing command: its fixtures are made in a fresh repo dir, and `OUT`
+/// in its arguments is replaced by the output path under test.
+struct Writer {
+    name: &'static str,
+    args: &'static [&'static str],
+    /// Whether the output holds a time of day (a sample sheet's `drawn`).
+    timed: bool,
+}
+
+const WRITERS: &[Writer] = &[
+    Writer {
+        name: "mine",
+        args: &["mine", "repo", "-o", "OUT"],
+        timed: false,
+    },
+    Writer {
+        name: "notes",
+        args: &["notes", "plan.md", "-o", "OUT"],
+        timed: false,
+    },
+    Writer {
+        name: "ingest",
+        args: &["ingest", "chat.txt", "-o", "OUT"],
+        timed: false,
+    },
+    Writer {
+        name: "export",
+        args: &["export", "data.jsonl", "--to", "openai", "-o", "OUT"],
+        timed: false,
+    },
+    Writer {
+        name: "sample",
+        args: &["sample", "data.jsonl", "-n", "2", "-o", "OUT"],
+        timed: true,
+    },
+    Writer {
+        name: "sample --html",
+        args: &["sample", "data.jsonl", "-n", "2", "--html", "OUT"],
+        timed: true,
+    },
+    Writer {
+        name: "build --train",
+        args: &["build", "data.jsonl", "--train", "OUT", "--eval", "e.jsonl"],
+        timed: false,
+    },
+    Writer {
+        name: "build --eval",
+        args: &["build", "data.jsonl", "--train", "t.jsonl", "--eval", "OUT"],
+        timed: false,
+    },
+    Writer {
+        name: "init",
+        args: &["init", "--force", "--path", "OUT"],
+        timed: false,
+    },
+];
+
+fn fixtures() -> Repo {
+    let mut r = Repo::new();
+    r.commit("draft", &[("a.md", "## How do I start?\nStart small.\n")]);
+    r.commit(
+        "edit",
+        &[(
+            "a.md",
+            "## How do I start?\nStart with one small, finished task today.\n",
+        )],
+    );
+    let d = r.dir.path();
+    std::fs::write(
+        d.join("plan.md"),
+        "# Launch plan\n\n## Current State\nThe parser is done and tested.\n\n## Next\nShip the beta to ten users.\n",
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("chat.txt"),
+        "User: how do I list files?\nAssistant: Use ls -la to see every file.\n",
+    )
+    .unwrap();
+    let data: Vec<String> = (0..6)
+        .map(|i| {
+            rec(
+                &format!("c{i}"),
+                "chat",
+                "real",
+                &format!("answer number {i} here"),
+            )
+        })
+        .collect();
+    std::fs::write(d.join("data.jsonl"), data.join("\n") + "\n").unwrap();
+    r
+}
+
+fn args_with(w: &Writer, out: &Path) -> Vec<std::ffi::OsString> {
+    w.args
+        .iter()
+        .map(|a| {
+            if *a == "OUT" {
+                out.as_os_str().to_owned()
+            } else {
+                (*a).into()
+            }
+        })
+        .collect()
+}
+
+/// Digits masked, for outputs that carry the time they were made.
+fn comparable(w: &Writer, bytes: &[u8]) -> String {
+    let s = String::from_utf8_lossy(bytes);
+    if w.timed {
+        s.chars()
+            .map(|c| if c.is_ascii_digit() { '0' } else { c })
+            .collect()
+    } else {
+        s.into_owned()
+    }
+}
+
+/// What the writer puts in a fresh regular file, and its exit code.
+fn reference(w: &Writer) -> (i32, Vec<u8>) {
+    let r = fixtures();
+    let out = r.dir.path().join("reference.out");
+    let (code, stdout, stderr) = run(r.revmine().args(args_with(w, &out)));
+    assert!(
+        code == 0 || code == 1,
+        "{}: {code}\n{stdout}\n{stderr}",
+        w.name
+    );
+    let bytes =
+        std::fs::read(&out).unwrap_or_else(|e| panic!("{}: no output: {e}\n{stderr}", w.name));
+    assert!(!bytes.is_empty(), "{}: empty output", w.name);
+    (code, bytes)
+}
+
+#[test]
+fn a_fifo_reader_gets_every_byte_and_the_fifo_stays() {
+    for w in WRITERS {
+        let (want_code, want) = reference(w);
+        let r = fixtures();
+        let fifo = r.dir.path().join("out.fifo");
+        assert!(
+            std::process::Command::new("mkfifo")
+                .arg(&fifo)
+                .status()
+                .unwrap()
+                .success()
+        );
+        let reader = {
+            let fifo = fifo.clone();
+            std::thread::spawn(move || std::fs::read(fifo).expect("read fifo"))
+        };
+        let (code, stdout, stderr) = run(r.revmine().args(args_with(w, &fifo)));
+        let got = reader.join().unwrap();
+        assert_eq!(code, want_code, "{}:\n{stdout}\n{stderr}", w.name);
+        assert_eq!(comparable(w, &got), comparable(w, &want), "{}", w.name);
+        assert!(
+            std::fs::metadata(&fifo).unwrap().file_type().is_fifo(),
+            "{}: the FIFO was replaced",
+            w.name
+        );
+    }
+}
+
+#[test]
+fn a_symlink_stays_and_its_target_is_replaced() {
+    for w in WRITERS {
+        let (want_code, want) = reference(w);
+        let r = fixtures();
+        let d = r.dir.path();
+        std::fs::create_dir(d.join("real")).unwrap();
+        std::fs::write(d.join("real/target.out"), b"old\n").unwrap();
+        let link = d.join("link.out");
+        std::os::unix::fs::symlink("real/target.out", &link).unwrap();
+        let (code, stdout, stderr) = run(r.revmine().args(args_with(w, &link)));
+        assert_eq!(code, want_code, "{}:\n{stdout}\n{stderr}", w.name);
+        assert!(
+            std::fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink(),
+            "{}: the link was replaced by a file",
+            w.name
+        );
+        let got = std::fs::read(d.join("real/target.out")).unwrap();
+        assert_eq!(comparable(w, &got), comparable(w, &want), "{}", w.name);
+        let stray: Vec<_> = std::fs::read_dir(d.join("real"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(stray.len(), 1, "{}: temp files left: {stray:?}", w.name);
+    }
+}
+
+#[test]
+fn a_device_node_stays_a_device() {
+    // mknod needs root; /dev/null itself is written through in the unit tests.
+    let uid = std::process::Command::new("id").arg("-u").output().unwrap();
+    if String::from_utf8_lossy(&uid.stdout).trim() != "0" {
+        eprintln!("skipped: creating a device node with mknod needs root");
+        return;
+    }
+    for w in WRITERS {
+        let r = fixtures();
+        let dev = r.dir.path().join("null.dev");
+        // The same device as /dev/null (character 1,3).
+        let ok = std::process::Command::new("mknod")
+            .arg(&dev)
+            .args(["c", "1", "3"])
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "mknod");
+        let (code, stdout, stderr) = run(r.revmine().args(args_with(w, &dev)));
+        assert!(
+            code == 0 || code == 1,
+            "{}: {code}\n{stdout}\n{stderr}",
+            w.name
+        );
+        let ft = std::fs::metadata(&dev).unwrap().file_type();
+        assert!(ft.is_char_device(), "{}: the device was replaced", w.name);
+    }
+}
+
+#[test]
+fn dev_stdout_receives_the_output() {
+    for w in WRITERS {
+        let (want_code, want) = reference(w);
+        let r = fixtures();
+        let out = r
+            .revmine()
+            .args(args_with(w, Path::new("/dev/stdout")))
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(want_code), "{}:\n{stderr}", w.name);
+        assert!(
+            comparable(w, &out.stdout).starts_with(&comparable(w, &want)),
+            "{}: stdout does not start with the output:\n{}",
+            w.name,
+            String::from_utf8_lossy(&out.stdout)
+        );
+    }
+}
+
+#[test]
+fn an_output_that_is_an_input_is_refused_and_left_alone() {
+    let cases: &[(&str, &[&str])] = &[
+        ("plan.md", &["notes", "plan.md", "-o", "./plan.md"]),
+        ("chat.txt", &["ingest", "chat.txt", "-o", "chat-link"]),
+        ("data.jsonl", &["export", "data.jsonl", "-o", "data.jsonl"]),
+        ("data.jsonl", &["export", "data.jsonl", "-o", "hard.jsonl"]),
+        ("data.jsonl", &["sample", "data.jsonl", "-o", "data.jsonl"]),
+        (
+            "data.jsonl",
+            &["sample", "data.jsonl", "--html", "./x/../data.jsonl"],
+        ),
+        (
+            "data.jsonl",
+            &[
+                "build",
+                "data.jsonl",
+                "--train",
+                "t.jsonl",
+                "--eval",
+                "data.jsonl",
+            ],
+        ),
+        (
+            "data.jsonl",
+            &[
+                "build",
+                "d-link",
+                "--train",
+                "data.jsonl",
+                "--eval",
+                "e.jsonl",
+            ],
+        ),
+    ];
+    for (input, args) in cases {
+        let r = fixtures();
+        let d = r.dir.path();
+        std::fs::create_dir(d.join("x")).unwrap();
+        std::os::unix::fs::symlink("chat.txt", d.join("chat-link")).unwrap();
+        std::os::unix::fs::symlink("data.jsonl", d.join("d-link")).unwrap();
+        std::fs::hard_link(d.join("data.jsonl"), d.join("hard.jsonl")).unwrap();
+        let before = std::fs::read(d.join(input)).unwrap();
+        let (code, stdout, stderr) = run(r.revmine().args(*args));
+        assert_eq!(code, 2, "{args:?}:\n{stdout}\n{stderr}");
+        assert!(stderr.contains("is the same file as"), "{args:?}: {stderr}");
+        assert_eq!(std::fs::read(d.join(input)).unwrap(), before, "{args:?}");
+        assert!(!d.join("t.jsonl").exists() && !d.join("e.jsonl").exists());
+    }
+}
+
+#[test]
+fn a_missing_output_folder_is_created_and_errors_never_name_temp_files() {
+    let r = fixtures();
+    let (code, _, stderr) = run(r
+        .revmine()
+        .args(["mine", "repo", "-o", "out/deep/pairs.jsonl"]));
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(r.dir.path().join("out/deep/pairs.jsonl").exists(), true);
+    // a file where the folder should be: the error names what the user typed
+    std::fs::write(r.dir.path().join("blocker"), b"").unwrap();
+    let (code, _, stderr) = run(r
+        .revmine()
+        .args(["mine", "repo", "-o", "blocker/pairs.jsonl"]));
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("blocker/pairs.jsonl") && stderr.contains("cannot create its folder"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains(".revmine-") && !stderr.contains("/tmp/.tmp"),
+        "{stderr}"
+    );
+    // a folder as the output
+    let (code, _, stderr) = run(r.revmine().args(["mine", "repo", "-o", "out"]));
+    assert_eq!(code, 2);
+    assert!(stderr.contains("`out` is a folder"), "{stderr}");
+}
+
+#[test]
+fn git_errors_say_what_the_user_named_without_libgit2_codes() {
+    let r = fixtures();
+    let (code, _, stderr) =
+        run(r
+            .revmine()
+            .args(["mine", "repo", "--rev", "no-such-branch", "-o", "p.jsonl"]));
+    assert_eq!(code, 2);
+    assert!(stderr.contains("no-such-branch"), "{stderr}");
+    assert!(
+        !stderr.contains("class=") && !stderr.contains("code="),
+        "{stderr}"
+    );
+    let (code, _, stderr) = run(r.revmine().args(["mine", "plan.md", "-o", "p.jsonl"]));
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("plan.md") && !stderr.contains("class="),
+        "{stderr}"
+    );
+}
