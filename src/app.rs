@@ -61,6 +61,94 @@ pub(crate) struct Session {
     pub(crate) inputs: Vec<Input>,
     /// Files that could not be opened: reported, and the run exits 2.
     pub(crate) errors: Vec<Error>,
+    /// Said on stderr before the report (e.g. a file named twice).
+    pub(crate) warnings: Vec<String>,
+}
+
+/// What names one file, whatever its spelling: device and inode where the
+/// platform has them. `-` (standard input) is one input however often named.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum FileKey {
+    Stdin,
+    #[cfg(unix)]
+    Inode(u64, u64),
+    #[cfg(not(unix))]
+    Path(PathBuf),
+}
+
+fn file_key(cwd: &Path, path: &Path) -> Option<FileKey> {
+    if path.as_os_str() == "-" {
+        return Some(FileKey::Stdin);
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let meta = std::fs::metadata(cwd.join(path)).ok()?;
+        Some(FileKey::Inode(meta.dev(), meta.ino()))
+    }
+    #[cfg(not(unix))]
+    {
+        std::fs::canonicalize(cwd.join(path))
+            .ok()
+            .map(FileKey::Path)
+    }
+}
+
+/// Each file once, however many times (or spellings) it is named: reading it
+/// twice would make every record a duplicate of itself. A role given with
+/// `--train`/`--eval` wins over the one the name gives; the warnings name
+/// both spellings. Files that cannot be read are kept, to be reported.
+fn read_once(
+    listed: Vec<(PathBuf, Option<Role>)>,
+    cwd: &Path,
+) -> (Vec<(PathBuf, Option<Role>)>, Vec<String>) {
+    let mut kept: Vec<(PathBuf, Option<Role>, Option<FileKey>)> = Vec::new();
+    let mut warnings = Vec::new();
+    for (path, role) in listed {
+        let key = file_key(cwd, &path);
+        let first = key.as_ref().and_then(|k| {
+            kept.iter_mut()
+                .find(|(_, _, seen)| seen.as_ref() == Some(k))
+        });
+        let Some((first_path, first_role, _)) = first else {
+            kept.push((path, role, key));
+            continue;
+        };
+        let mut said = if *first_path == path {
+            format!(
+                "warning: `{}` is named twice; it is read once",
+                path.display()
+            )
+        } else {
+            format!(
+                "warning: `{}` and `{}` name the same file; it is read once",
+                first_path.display(),
+                path.display()
+            )
+        };
+        match (*first_role, role) {
+            (None, Some(r)) => {
+                *first_role = Some(r);
+                said.push_str(&format!(" (as {})", role_word(r)));
+            }
+            (Some(a), Some(b)) if a != b => said.push_str(&format!(
+                " (as {}, the role it was named with first, not {})",
+                role_word(a),
+                role_word(b)
+            )),
+            _ => {}
+        }
+        warnings.push(said);
+    }
+    (kept.into_iter().map(|(p, r, _)| (p, r)).collect(), warnings)
+}
+
+fn role_word(role: Role) -> &'static str {
+    match role {
+        Role::Train => "train",
+        Role::Eval => "eval",
+        Role::Other => "other",
+    }
 }
 
 /// The config (named, found upwards, or built in) and the schema it or `schema` names.
@@ -107,6 +195,7 @@ impl Session {
                 schema,
                 inputs,
                 errors: Vec::new(),
+                warnings: Vec::new(),
             });
         }
         let mut listed: Vec<(PathBuf, Option<Role>)> = Vec::new();
@@ -121,6 +210,7 @@ impl Session {
             .map(|p| (p, None))
             .collect();
         }
+        let (listed, warnings) = read_once(listed, &opts.cwd);
         let mut inputs = Vec::new();
         let mut errors = Vec::new();
         for (path, role) in listed {
@@ -140,7 +230,15 @@ impl Session {
             schema,
             inputs,
             errors,
+            warnings,
         })
+    }
+
+    /// Says the session's warnings on `err` (stderr).
+    pub(crate) fn warn(&self, err: &mut dyn Write) {
+        for w in &self.warnings {
+            writeln!(err, "revmine: {w}").ok();
+        }
     }
 
     /// `leaks`: read eval files first so train files are probed for eval
@@ -281,7 +379,9 @@ pub fn validate(
         .ok();
         return Ok(Exit::Error);
     }
-    let (_, scans, errors) = Session::open(opts, false)?.scan(false, false);
+    let session = Session::open(opts, false)?;
+    session.warn(err);
+    let (_, scans, errors) = session.scan(false, false);
     let problems: Vec<_> = scans.iter().flat_map(|s| &s.problems).collect();
     if opts.json {
         let report = json!({
@@ -316,10 +416,11 @@ pub fn check(
     err: &mut dyn Write,
 ) -> Result<Exit, Error> {
     let session = Session::open(opts, true)?;
+    session.warn(err);
     if opts.staged && session.inputs.is_empty() {
         // The common case for a pre-commit hook: nothing to judge, return at once.
         if opts.json {
-            let report = json!({ "passed": true, "files": [], "gates": [], "errors": [] });
+            let report = json!({ "passed": true, "status": "passed", "unread": 0, "files": [], "gates": [], "errors": [] });
             writeln!(out, "{report}").map_err(stdout_error)?;
         }
         return Ok(Exit::Ok);
@@ -337,9 +438,12 @@ pub fn check(
     crate::signoff::attach_ledgers(&mut scans);
     let gates = gate::run_all(&scans, &config);
     let passed = gates.iter().all(|g| g.passed);
+    let unread = unread(&scans, &errors);
     if opts.json {
         let report = json!({
-            "passed": passed && errors.is_empty(),
+            "passed": passed && unread == 0,
+            "status": status(passed, unread),
+            "unread": unread,
             "files": files_json(&scans),
             "gates": gates,
             "errors": errors.iter().map(ToString::to_string).collect::<Vec<_>>(),
@@ -356,7 +460,7 @@ pub fn check(
         write!(
             out,
             "{}",
-            render_check(&scans, &gates, config.report.max_problems)
+            render_check(&scans, &gates, config.report.max_problems, unread)
         )
         .map_err(stdout_error)?;
     }
@@ -364,8 +468,37 @@ pub fn check(
     Ok(exit_for(!passed, &scans, &errors))
 }
 
-/// The human report of `check`: files, the first problems, then the gate table.
-pub fn render_check(scans: &[FileScan], gates: &[GateResult], max_problems: usize) -> String {
+/// Inputs that could not be opened, or not read to their end: a report over
+/// the rest must not call the dataset passed.
+pub(crate) fn unread(scans: &[FileScan], errors: &[Error]) -> usize {
+    errors.len()
+        + scans
+            .iter()
+            .filter(|s| s.problems.iter().any(|p| p.kind == ProblemKind::Io))
+            .count()
+}
+
+/// The `status` of a `check --json` report: `not_checked` when an input
+/// could not be read, whatever the gates said of the rest.
+pub(crate) fn status(passed: bool, unread: usize) -> &'static str {
+    if unread > 0 {
+        "not_checked"
+    } else if passed {
+        "passed"
+    } else {
+        "failed"
+    }
+}
+
+/// The human report of `check`: files, the first problems, then the gate
+/// table, and a verdict that never says PASSED when `unread` inputs (files
+/// that could not be read) were left out.
+pub fn render_check(
+    scans: &[FileScan],
+    gates: &[GateResult],
+    max_problems: usize,
+    unread: usize,
+) -> String {
     use std::fmt::Write as _;
     let mut s = String::new();
     for f in scans {
@@ -431,9 +564,9 @@ pub fn render_check(scans: &[FileScan], gates: &[GateResult], max_problems: usiz
     }
     let failed: Vec<&str> = gates.iter().filter(|g| !g.passed).map(|g| g.name).collect();
     let _ = writeln!(s);
-    if failed.is_empty() {
+    if failed.is_empty() && unread == 0 {
         let _ = writeln!(s, "PASSED: {} checked", count(gates.len(), "gate"));
-    } else {
+    } else if !failed.is_empty() {
         let mut names = failed.clone();
         names.dedup();
         let _ = writeln!(
@@ -442,6 +575,21 @@ pub fn render_check(scans: &[FileScan], gates: &[GateResult], max_problems: usiz
             failed.len(),
             count(gates.len(), "gate"),
             names.join(", ")
+        );
+    }
+    if unread > 0 {
+        let _ = writeln!(
+            s,
+            "NOT CHECKED: {} could not be read{}",
+            count(unread, "input"),
+            if scans.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    " (the gates above judged only what was read of {})",
+                    count(scans.len(), "file")
+                )
+            }
         );
     }
     s
@@ -505,7 +653,9 @@ pub fn stats(
         .ok();
         return Ok(Exit::Error);
     }
-    let (_, scans, errors) = Session::open(opts, false)?.scan(true, false);
+    let session = Session::open(opts, false)?;
+    session.warn(err);
+    let (_, scans, errors) = session.scan(true, false);
     let all: Vec<stats::FileStats> = scans.iter().map(stats::compute).collect();
     if opts.json {
         writeln!(out, "{}", json!({ "files": all })).map_err(stdout_error)?;

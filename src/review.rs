@@ -284,6 +284,7 @@ pub fn promote(
         schema,
         inputs: vec![input],
         errors: Vec::new(),
+        warnings: Vec::new(),
     };
     let (config, mut scans, errors) = session.scan(false, true);
     for s in &mut scans {
@@ -340,7 +341,12 @@ pub fn promote(
             out,
             "judging {new} as {name} ({})\n{}\n{verdict}\n",
             role_name(role),
-            render_check(&scans, &gates, config.report.max_problems)
+            render_check(
+                &scans,
+                &gates,
+                config.report.max_problems,
+                crate::app::unread(&scans, &errors)
+            )
         )
         .map_err(stdout_error)?;
     }
