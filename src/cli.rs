@@ -664,6 +664,7 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<Exit> {
                 sheet: sheet.clone(),
                 by: by.clone(),
                 dataset: dataset.clone(),
+                config: cli.config.clone(),
                 cwd: std::env::current_dir()?,
                 json: *json,
             };

@@ -127,6 +127,8 @@ pub struct SignOffArgs {
     pub by: Option<String>,
     /// The dataset, when it is no longer where the sheet names it.
     pub dataset: Option<PathBuf>,
+    /// For `[gates.spot_check]`, to say whether `check` will count the sign-off.
+    pub config: Option<PathBuf>,
     pub cwd: PathBuf,
     pub json: bool,
 }
@@ -186,9 +188,26 @@ pub fn sign_off(
     let ledger = signoff::ledger_path(&dataset);
     match signoff::verify(&sheet, &sheet_name, &now, &by, &signoff::now_utc()) {
         Ok(entry) => {
+            // Said before anything is recorded, so a bad config costs nothing.
+            let spot_check = Config::load(args.config.as_deref(), &args.cwd)?
+                .gates
+                .spot_check;
+            let short = crate::gate::spot_check_shortfall(
+                &spot_check,
+                &dataset.display().to_string(),
+                entry.sampled,
+                entry.records,
+            );
             signoff::append(&args.cwd.join(&dataset), std::slice::from_ref(&entry))?;
             if args.json {
-                let report = json!({ "signed": true, "dataset": dataset, "ledger": ledger, "signoff": entry });
+                let report = json!({
+                    "signed": true,
+                    "dataset": dataset,
+                    "ledger": ledger,
+                    "signoff": entry,
+                    "counts_for_spot_check": short.is_none(),
+                    "spot_check": short,
+                });
                 writeln!(out, "{report}").map_err(stdout_error)?;
             } else {
                 writeln!(
@@ -201,6 +220,13 @@ pub fn sign_off(
                     ledger.display()
                 )
                 .ok();
+                if let Some(why) = &short {
+                    writeln!(
+                        err,
+                        "warning: `check` will not count this sign-off: it {why}"
+                    )
+                    .ok();
+                }
             }
             Ok(Exit::Ok)
         }
