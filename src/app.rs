@@ -681,6 +681,32 @@ pub fn init(path: &Path, force: bool) -> Result<(), Error> {
     crate::write::atomic_write(path, crate::config::DEFAULT_TOML.as_bytes())
 }
 
+/// How records and reports name standard input (`-`).
+pub(crate) const STDIN_LABEL: &str = "<stdin>";
+
+/// `-` (standard input) can be read once: a second `-` would read nothing.
+fn stdin_at_most_once(paths: &[PathBuf], flag: &'static str) -> Result<(), Error> {
+    if paths.iter().filter(|p| p.as_os_str() == "-").count() > 1 {
+        return Err(Error::Usage {
+            flag,
+            message: "`-` (standard input) is named more than once; it can be read only once"
+                .into(),
+        });
+    }
+    Ok(())
+}
+
+/// A usage error for `-` where a command cannot read standard input, saying why.
+pub(crate) fn no_stdin(paths: &[PathBuf], flag: &'static str, why: &str) -> Result<(), Error> {
+    if paths.iter().any(|p| p.as_os_str() == "-") {
+        return Err(Error::Usage {
+            flag,
+            message: format!("`-` (standard input) cannot be used here: {why}"),
+        });
+    }
+    Ok(())
+}
+
 /// "1 file", "2 files".
 pub fn count(n: usize, noun: &str) -> String {
     if n == 1 {
@@ -711,6 +737,11 @@ pub struct MineArgs {
 
 /// `revmine mine`: every repo's pairs, written atomically, and a summary.
 pub fn mine(args: &MineArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exit, Error> {
+    no_stdin(
+        &args.repos,
+        "REPO",
+        "mine reads a git repository's history, which standard input cannot hold; name the repository",
+    )?;
     let config = Config::load(args.config.as_deref(), &args.cwd)?;
     let opts = crate::mine_options::build(&config, args)?;
     // A spinner on a terminal (indicatif draws nothing otherwise), counting commits.
@@ -956,7 +987,28 @@ pub fn notes(args: &NotesArgs, out: &mut dyn Write, err: &mut dyn Write) -> Resu
     let mut summary = NotesSummary::default();
     let mut lines: Vec<String> = Vec::new();
     let mut unreadable = 0u64;
+    stdin_at_most_once(&args.paths, "PATH")?;
     for given in &args.paths {
+        if given.as_os_str() == "-" {
+            let mut bytes = Vec::new();
+            std::io::Read::read_to_end(&mut std::io::stdin().lock(), &mut bytes).map_err(
+                |source| Error::Read {
+                    path: given.clone(),
+                    source,
+                },
+            )?;
+            let text = String::from_utf8(bytes).map_err(|_| Error::Usage {
+                flag: "PATH",
+                message: "standard input is not UTF-8 text".into(),
+            })?;
+            lines.extend(crate::notes::convert(
+                &text,
+                STDIN_LABEL,
+                &opts,
+                &mut summary,
+            ));
+            continue;
+        }
         let path = args.cwd.join(given);
         let read_err = |source| Error::Read {
             path: given.clone(),
@@ -1064,7 +1116,8 @@ pub struct IngestArgs {
 /// `revmine ingest`: transcripts become chat records, streamed to the output;
 /// the output is replaced only when every file was read (or `--keep-going`).
 pub fn ingest(args: &IngestArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exit, Error> {
-    use crate::ingest::{IngestOptions, ingest_file};
+    use crate::ingest::{IngestOptions, ingest_file, ingest_reader};
+    stdin_at_most_once(&args.files, "FILE")?;
     let config = Config::load(args.config.as_deref(), &args.cwd)?;
     // A byte-count bar on a terminal for big transcripts (indicatif draws nothing otherwise).
     let total: u64 = args
@@ -1108,12 +1161,17 @@ pub fn ingest(args: &IngestArgs, out: &mut dyn Write, err: &mut dyn Write) -> Re
                 write_err.get_or_insert(e);
             }
         };
-        match ingest_file(
-            &args.cwd.join(given),
-            &given.display().to_string(),
-            &opts,
-            &mut emit,
-        ) {
+        let ingested = if given.as_os_str() == "-" {
+            ingest_reader(std::io::stdin().lock(), STDIN_LABEL, &opts, &mut emit)
+        } else {
+            ingest_file(
+                &args.cwd.join(given),
+                &given.display().to_string(),
+                &opts,
+                &mut emit,
+            )
+        };
+        match ingested {
             Ok(summary) => summaries.push(summary),
             Err(e) => {
                 failure = Some(Error::Input {
@@ -1195,6 +1253,12 @@ pub struct BuildArgs {
 /// `revmine build`: assemble, write both files, then judge them with `check`.
 pub fn build(args: &BuildArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exit, Error> {
     use crate::build::{BuildOptions, Source};
+    no_stdin(
+        &args.sources,
+        "FILE",
+        "build names every source in its report so the same files and seed rebuild the same \
+         sets; standard input cannot be named again, so save it to a file first",
+    )?;
     let config = Config::load(args.config.as_deref(), &args.cwd)?;
     let schema = match config.schema_path() {
         Some(path) => Schema::from_file(&path)?,

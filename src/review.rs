@@ -160,6 +160,19 @@ pub fn sign_off(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<Exit, Error> {
+    crate::app::no_stdin(
+        std::slice::from_ref(&args.sheet),
+        "SHEET",
+        "sign-off re-reads the sheet's dataset from disk and keeps its ledger beside it; \
+         name the sheet file `revmine sample -o` wrote",
+    )?;
+    if let Some(d) = &args.dataset {
+        crate::app::no_stdin(
+            std::slice::from_ref(d),
+            "--dataset",
+            "a sign-off is kept in a ledger beside the dataset file; name the file",
+        )?;
+    }
     let text =
         std::fs::read_to_string(args.cwd.join(&args.sheet)).map_err(|source| Error::Read {
             path: args.sheet.clone(),
