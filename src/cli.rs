@@ -29,7 +29,9 @@ enum Command {
     /// Run the pipeline on the bundled sample data and print the report.
     #[command(after_help = "Examples:\n  revmine demo\n  revmine demo --dir /tmp/revmine-demo")]
     Demo {
-        /// Keep the materialised sample files in DIR (default: a temp dir, removed afterwards).
+        /// Keep the materialised sample files in DIR, an empty or new folder (default: a temp
+        /// dir, removed afterwards). A DIR holding drafts/, notes/, revmine.toml, pairs.jsonl or
+        /// the sample datasets is refused: the demo never replaces files.
         #[arg(long, value_name = "DIR")]
         dir: Option<PathBuf>,
     },
