@@ -139,3 +139,75 @@ min = 0.1
     assert_eq!(code, 0, "{err}");
     assert_eq!(d.read("other/keep.txt"), "unrelated\n");
 }
+
+/// The subcommands a `--help` lists under "Commands:" (without `help`).
+fn commands(help: &str) -> Vec<String> {
+    help.lines()
+        .skip_while(|l| !l.starts_with("Commands:"))
+        .skip(1)
+        .take_while(|l| l.starts_with("  "))
+        // a wrapped description continues further in
+        .filter(|l| !l.starts_with("   "))
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|c| *c != "help")
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn help_says_what_is_true_and_every_command_has_examples() {
+    let d = Dir::new();
+    let help = |args: &[&str]| {
+        let (code, out, err) = run(d.revmine().args(args).arg("--help"));
+        assert_eq!(code, 0, "{args:?}: {err}");
+        out
+    };
+    let top = help(&[]);
+    assert!(top.contains("75"), "exit code 75 in top-level help: {top}");
+    let mut checked = 0;
+    for cmd in commands(&top) {
+        let out = help(&[&cmd]);
+        assert!(
+            out.contains("\nExamples:\n"),
+            "`{cmd} --help` has no examples:\n{out}"
+        );
+        checked += 1;
+        for sub in commands(&out) {
+            let out = help(&[&cmd, &sub]);
+            assert!(
+                out.contains("\nExamples:\n"),
+                "`{cmd} {sub} --help` has no examples:\n{out}"
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked >= 19, "{checked} helps read: {top}");
+    // validate and stats list no option of check's that does nothing there
+    for cmd in ["validate", "stats"] {
+        let out = help(&[cmd]);
+        for dead in ["--train", "--eval", "--staged"] {
+            assert!(!out.contains(dead), "`{cmd} --help` lists {dead}:\n{out}");
+        }
+        assert!(out.contains("--schema") && out.contains("--json"), "{out}");
+    }
+    // check's description names every gate there is
+    let check = help(&["check"]);
+    let gates = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/src/gate"))
+        .expect("src/gate")
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter_map(|f| f.strip_suffix(".rs").map(str::to_string))
+        .filter(|f| f != "mod")
+        .collect::<Vec<_>>();
+    assert_eq!(gates.len(), 10, "{gates:?}");
+    let about = check
+        .split("\n\n")
+        .next()
+        .unwrap_or_default()
+        .replace('\n', " ");
+    for gate in gates {
+        assert!(
+            about.contains(&gate),
+            "check's description omits {gate}: {about}"
+        );
+    }
+}

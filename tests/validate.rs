@@ -195,10 +195,7 @@ fn a_file_named_twice_is_read_once_by_validate_and_stats() {
             rec("b", "qa", "real", "y")
         ),
     );
-    let (code, out, err) =
-        run(d
-            .revmine()
-            .args(["validate", "--eval", "eval.jsonl", "eval.jsonl"]));
+    let (code, out, err) = run(d.revmine().args(["validate", "eval.jsonl", "eval.jsonl"]));
     assert_eq!((code, out.as_str()), (0, ""), "{err}");
     assert!(err.contains("0 problems in 2 records of 1 file"), "{err}");
     assert!(
