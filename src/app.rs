@@ -61,6 +61,94 @@ pub(crate) struct Session {
     pub(crate) inputs: Vec<Input>,
     /// Files that could not be opened: reported, and the run exits 2.
     pub(crate) errors: Vec<Error>,
+    /// Said on stderr before the report (e.g. a file named twice).
+    pub(crate) warnings: Vec<String>,
+}
+
+/// What names one file, whatever its spelling: device and inode where the
+/// platform has them. `-` (standard input) is one input however often named.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum FileKey {
+    Stdin,
+    #[cfg(unix)]
+    Inode(u64, u64),
+    #[cfg(not(unix))]
+    Path(PathBuf),
+}
+
+fn file_key(cwd: &Path, path: &Path) -> Option<FileKey> {
+    if path.as_os_str() == "-" {
+        return Some(FileKey::Stdin);
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let meta = std::fs::metadata(cwd.join(path)).ok()?;
+        Some(FileKey::Inode(meta.dev(), meta.ino()))
+    }
+    #[cfg(not(unix))]
+    {
+        std::fs::canonicalize(cwd.join(path))
+            .ok()
+            .map(FileKey::Path)
+    }
+}
+
+/// Each file once, however many times (or spellings) it is named: reading it
+/// twice would make every record a duplicate of itself. A role given with
+/// `--train`/`--eval` wins over the one the name gives; the warnings name
+/// both spellings. Files that cannot be read are kept, to be reported.
+fn read_once(
+    listed: Vec<(PathBuf, Option<Role>)>,
+    cwd: &Path,
+) -> (Vec<(PathBuf, Option<Role>)>, Vec<String>) {
+    let mut kept: Vec<(PathBuf, Option<Role>, Option<FileKey>)> = Vec::new();
+    let mut warnings = Vec::new();
+    for (path, role) in listed {
+        let key = file_key(cwd, &path);
+        let first = key.as_ref().and_then(|k| {
+            kept.iter_mut()
+                .find(|(_, _, seen)| seen.as_ref() == Some(k))
+        });
+        let Some((first_path, first_role, _)) = first else {
+            kept.push((path, role, key));
+            continue;
+        };
+        let mut said = if *first_path == path {
+            format!(
+                "warning: `{}` is named twice; it is read once",
+                path.display()
+            )
+        } else {
+            format!(
+                "warning: `{}` and `{}` name the same file; it is read once",
+                first_path.display(),
+                path.display()
+            )
+        };
+        match (*first_role, role) {
+            (None, Some(r)) => {
+                *first_role = Some(r);
+                said.push_str(&format!(" (as {})", role_word(r)));
+            }
+            (Some(a), Some(b)) if a != b => said.push_str(&format!(
+                " (as {}, the role it was named with first, not {})",
+                role_word(a),
+                role_word(b)
+            )),
+            _ => {}
+        }
+        warnings.push(said);
+    }
+    (kept.into_iter().map(|(p, r, _)| (p, r)).collect(), warnings)
+}
+
+fn role_word(role: Role) -> &'static str {
+    match role {
+        Role::Train => "train",
+        Role::Eval => "eval",
+        Role::Other => "other",
+    }
 }
 
 /// The config (named, found upwards, or built in) and the schema it or `schema` names.
@@ -107,6 +195,7 @@ impl Session {
                 schema,
                 inputs,
                 errors: Vec::new(),
+                warnings: Vec::new(),
             });
         }
         let mut listed: Vec<(PathBuf, Option<Role>)> = Vec::new();
@@ -121,6 +210,7 @@ impl Session {
             .map(|p| (p, None))
             .collect();
         }
+        let (listed, warnings) = read_once(listed, &opts.cwd);
         let mut inputs = Vec::new();
         let mut errors = Vec::new();
         for (path, role) in listed {
@@ -140,7 +230,15 @@ impl Session {
             schema,
             inputs,
             errors,
+            warnings,
         })
+    }
+
+    /// Says the session's warnings on `err` (stderr).
+    pub(crate) fn warn(&self, err: &mut dyn Write) {
+        for w in &self.warnings {
+            writeln!(err, "revmine: {w}").ok();
+        }
     }
 
     /// `leaks`: read eval files first so train files are probed for eval
@@ -281,7 +379,9 @@ pub fn validate(
         .ok();
         return Ok(Exit::Error);
     }
-    let (_, scans, errors) = Session::open(opts, false)?.scan(false, false);
+    let session = Session::open(opts, false)?;
+    session.warn(err);
+    let (_, scans, errors) = session.scan(false, false);
     let problems: Vec<_> = scans.iter().flat_map(|s| &s.problems).collect();
     if opts.json {
         let report = json!({
@@ -316,10 +416,11 @@ pub fn check(
     err: &mut dyn Write,
 ) -> Result<Exit, Error> {
     let session = Session::open(opts, true)?;
+    session.warn(err);
     if opts.staged && session.inputs.is_empty() {
         // The common case for a pre-commit hook: nothing to judge, return at once.
         if opts.json {
-            let report = json!({ "passed": true, "files": [], "gates": [], "errors": [] });
+            let report = json!({ "passed": true, "status": "passed", "unread": 0, "files": [], "gates": [], "errors": [] });
             writeln!(out, "{report}").map_err(stdout_error)?;
         }
         return Ok(Exit::Ok);
@@ -337,9 +438,12 @@ pub fn check(
     crate::signoff::attach_ledgers(&mut scans);
     let gates = gate::run_all(&scans, &config);
     let passed = gates.iter().all(|g| g.passed);
+    let unread = unread(&scans, &errors);
     if opts.json {
         let report = json!({
-            "passed": passed && errors.is_empty(),
+            "passed": passed && unread == 0,
+            "status": status(passed, unread),
+            "unread": unread,
             "files": files_json(&scans),
             "gates": gates,
             "errors": errors.iter().map(ToString::to_string).collect::<Vec<_>>(),
@@ -356,7 +460,7 @@ pub fn check(
         write!(
             out,
             "{}",
-            render_check(&scans, &gates, config.report.max_problems)
+            render_check(&scans, &gates, config.report.max_problems, unread)
         )
         .map_err(stdout_error)?;
     }
@@ -364,8 +468,37 @@ pub fn check(
     Ok(exit_for(!passed, &scans, &errors))
 }
 
-/// The human report of `check`: files, the first problems, then the gate table.
-pub fn render_check(scans: &[FileScan], gates: &[GateResult], max_problems: usize) -> String {
+/// Inputs that could not be opened, or not read to their end: a report over
+/// the rest must not call the dataset passed.
+pub(crate) fn unread(scans: &[FileScan], errors: &[Error]) -> usize {
+    errors.len()
+        + scans
+            .iter()
+            .filter(|s| s.problems.iter().any(|p| p.kind == ProblemKind::Io))
+            .count()
+}
+
+/// The `status` of a `check --json` report: `not_checked` when an input
+/// could not be read, whatever the gates said of the rest.
+pub(crate) fn status(passed: bool, unread: usize) -> &'static str {
+    if unread > 0 {
+        "not_checked"
+    } else if passed {
+        "passed"
+    } else {
+        "failed"
+    }
+}
+
+/// The human report of `check`: files, the first problems, then the gate
+/// table, and a verdict that never says PASSED when `unread` inputs (files
+/// that could not be read) were left out.
+pub fn render_check(
+    scans: &[FileScan],
+    gates: &[GateResult],
+    max_problems: usize,
+    unread: usize,
+) -> String {
     use std::fmt::Write as _;
     let mut s = String::new();
     for f in scans {
@@ -431,9 +564,9 @@ pub fn render_check(scans: &[FileScan], gates: &[GateResult], max_problems: usiz
     }
     let failed: Vec<&str> = gates.iter().filter(|g| !g.passed).map(|g| g.name).collect();
     let _ = writeln!(s);
-    if failed.is_empty() {
+    if failed.is_empty() && unread == 0 {
         let _ = writeln!(s, "PASSED: {} checked", count(gates.len(), "gate"));
-    } else {
+    } else if !failed.is_empty() {
         let mut names = failed.clone();
         names.dedup();
         let _ = writeln!(
@@ -442,6 +575,21 @@ pub fn render_check(scans: &[FileScan], gates: &[GateResult], max_problems: usiz
             failed.len(),
             count(gates.len(), "gate"),
             names.join(", ")
+        );
+    }
+    if unread > 0 {
+        let _ = writeln!(
+            s,
+            "NOT CHECKED: {} could not be read{}",
+            count(unread, "input"),
+            if scans.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    " (the gates above judged only what was read of {})",
+                    count(scans.len(), "file")
+                )
+            }
         );
     }
     s
@@ -505,7 +653,9 @@ pub fn stats(
         .ok();
         return Ok(Exit::Error);
     }
-    let (_, scans, errors) = Session::open(opts, false)?.scan(true, false);
+    let session = Session::open(opts, false)?;
+    session.warn(err);
+    let (_, scans, errors) = session.scan(true, false);
     let all: Vec<stats::FileStats> = scans.iter().map(stats::compute).collect();
     if opts.json {
         writeln!(out, "{}", json!({ "files": all })).map_err(stdout_error)?;
@@ -529,6 +679,32 @@ pub fn init(path: &Path, force: bool) -> Result<(), Error> {
         });
     }
     crate::output::write_file(path, crate::config::DEFAULT_TOML.as_bytes())
+}
+
+/// How records and reports name standard input (`-`).
+pub(crate) const STDIN_LABEL: &str = "<stdin>";
+
+/// `-` (standard input) can be read once: a second `-` would read nothing.
+fn stdin_at_most_once(paths: &[PathBuf], flag: &'static str) -> Result<(), Error> {
+    if paths.iter().filter(|p| p.as_os_str() == "-").count() > 1 {
+        return Err(Error::Usage {
+            flag,
+            message: "`-` (standard input) is named more than once; it can be read only once"
+                .into(),
+        });
+    }
+    Ok(())
+}
+
+/// A usage error for `-` where a command cannot read standard input, saying why.
+pub(crate) fn no_stdin(paths: &[PathBuf], flag: &'static str, why: &str) -> Result<(), Error> {
+    if paths.iter().any(|p| p.as_os_str() == "-") {
+        return Err(Error::Usage {
+            flag,
+            message: format!("`-` (standard input) cannot be used here: {why}"),
+        });
+    }
+    Ok(())
 }
 
 /// "1 file", "2 files".
@@ -561,6 +737,11 @@ pub struct MineArgs {
 
 /// `revmine mine`: every repo's pairs, written atomically, and a summary.
 pub fn mine(args: &MineArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exit, Error> {
+    no_stdin(
+        &args.repos,
+        "REPO",
+        "mine reads a git repository's history, which standard input cannot hold; name the repository",
+    )?;
     let inputs: Vec<&Path> = args.repos.iter().map(PathBuf::as_path).collect();
     crate::output::refuse_overlap(
         &args.cwd,
@@ -818,7 +999,28 @@ pub fn notes(args: &NotesArgs, out: &mut dyn Write, err: &mut dyn Write) -> Resu
     let mut summary = NotesSummary::default();
     let mut lines: Vec<String> = Vec::new();
     let mut unreadable = 0u64;
+    stdin_at_most_once(&args.paths, "PATH")?;
     for given in &args.paths {
+        if given.as_os_str() == "-" {
+            let mut bytes = Vec::new();
+            std::io::Read::read_to_end(&mut std::io::stdin().lock(), &mut bytes).map_err(
+                |source| Error::Read {
+                    path: given.clone(),
+                    source,
+                },
+            )?;
+            let text = String::from_utf8(bytes).map_err(|_| Error::Usage {
+                flag: "PATH",
+                message: "standard input is not UTF-8 text".into(),
+            })?;
+            lines.extend(crate::notes::convert(
+                &text,
+                STDIN_LABEL,
+                &opts,
+                &mut summary,
+            ));
+            continue;
+        }
         let path = args.cwd.join(given);
         let read_err = |source| Error::Read {
             path: given.clone(),
@@ -926,7 +1128,8 @@ pub struct IngestArgs {
 /// `revmine ingest`: transcripts become chat records, streamed to the output;
 /// the output is replaced only when every file was read (or `--keep-going`).
 pub fn ingest(args: &IngestArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exit, Error> {
-    use crate::ingest::{IngestOptions, ingest_file};
+    use crate::ingest::{IngestOptions, ingest_file, ingest_reader};
+    stdin_at_most_once(&args.files, "FILE")?;
     let inputs: Vec<&Path> = args.files.iter().map(PathBuf::as_path).collect();
     crate::output::refuse_overlap(
         &args.cwd,
@@ -976,12 +1179,17 @@ pub fn ingest(args: &IngestArgs, out: &mut dyn Write, err: &mut dyn Write) -> Re
                 write_err.get_or_insert(e);
             }
         };
-        match ingest_file(
-            &args.cwd.join(given),
-            &given.display().to_string(),
-            &opts,
-            &mut emit,
-        ) {
+        let ingested = if given.as_os_str() == "-" {
+            ingest_reader(std::io::stdin().lock(), STDIN_LABEL, &opts, &mut emit)
+        } else {
+            ingest_file(
+                &args.cwd.join(given),
+                &given.display().to_string(),
+                &opts,
+                &mut emit,
+            )
+        };
+        match ingested {
             Ok(summary) => summaries.push(summary),
             Err(e) => {
                 failure = Some(Error::Input {
@@ -1063,6 +1271,12 @@ pub struct BuildArgs {
 /// `revmine build`: assemble, write both files, then judge them with `check`.
 pub fn build(args: &BuildArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exit, Error> {
     use crate::build::{BuildOptions, Source};
+    no_stdin(
+        &args.sources,
+        "FILE",
+        "build names every source in its report so the same files and seed rebuild the same \
+         sets; standard input cannot be named again, so save it to a file first",
+    )?;
     let config = Config::load(args.config.as_deref(), &args.cwd)?;
     let schema = match config.schema_path() {
         Some(path) => Schema::from_file(&path)?,

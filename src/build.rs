@@ -538,7 +538,8 @@ fn apply_quotas(items: &mut [Item], config: &Config) {
 
 /// Brings the train set's real share into the gate's band by dropping the
 /// side there is too much of, down to the target, from every type in
-/// proportion; a type never loses its last record.
+/// proportion (largest remainder, so the kept count is exactly the one
+/// chosen); a type never loses its last record.
 fn rebalance(items: &mut [Item], config: &Config, warnings: &mut Vec<String>) {
     let band = &config.gates.real_share;
     let target = config.build.real_share.target;
@@ -563,22 +564,7 @@ fn rebalance(items: &mut [Item], config: &Config, warnings: &mut Vec<String>) {
         return;
     }
     // Drop from the real side when there is too much of it, else synthetic.
-    let (cut_real, have, keep) = if share > band.max {
-        (
-            true,
-            real,
-            (synth as f64 * target / (1.0 - target)).floor() as u64,
-        )
-    } else {
-        (
-            false,
-            synth,
-            (real as f64 * (1.0 - target) / target).floor() as u64,
-        )
-    };
-    if keep >= have {
-        return;
-    }
+    let cut_real = share > band.max;
     let mut per_type: [Vec<usize>; 6] = Default::default();
     for (i, it) in items.iter().enumerate() {
         if it.fate == Fate::Train && it.real == cut_real {
@@ -592,16 +578,23 @@ fn rebalance(items: &mut [Item], config: &Config, warnings: &mut Vec<String>) {
     {
         others[it.ty.index()] += 1;
     }
+    let sizes: [u64; 6] = std::array::from_fn(|t| per_type[t].len() as u64);
+    // A type with nothing on the other side keeps one record of this side.
+    let mins: [u64; 6] = std::array::from_fn(|t| u64::from(sizes[t] > 0 && others[t] == 0));
+    let (have, other) = if cut_real {
+        (real, synth)
+    } else {
+        (synth, real)
+    };
+    let keep =
+        kept_count(have, other, cut_real, target, (band.min, band.max)).max(mins.iter().sum());
+    if keep >= have {
+        return;
+    }
+    let kept = apportion(&sizes, &mins, keep);
     for (t, list) in per_type.iter_mut().enumerate() {
-        if list.is_empty() {
-            continue;
-        }
-        let mut k = (list.len() as f64 * keep as f64 / have as f64).round() as usize;
-        if k == 0 && others[t] == 0 {
-            k = 1;
-        }
         list.sort_by_key(|&i| items[i].priority);
-        for &i in &list[k.min(list.len())..] {
+        for &i in &list[(kept[t] as usize).min(list.len())..] {
             items[i].fate = Fate::Dropped(Drop::RealShare);
         }
     }
@@ -614,6 +607,66 @@ fn rebalance(items: &mut [Item], config: &Config, warnings: &mut Vec<String>) {
             band.min, band.max, r, s
         ));
     }
+}
+
+/// How many of the `have` records on the side being cut to keep, next to
+/// `other` records on the other side: of the two counts around the exact
+/// target, the one nearest the target whose share lies inside `band`, else
+/// the one nearest the band.
+fn kept_count(have: u64, other: u64, cut_real: bool, target: f64, band: (f64, f64)) -> u64 {
+    let exact = if cut_real {
+        other as f64 * target / (1.0 - target)
+    } else {
+        other as f64 * (1.0 - target) / target
+    };
+    let share = |k: u64| {
+        let real = if cut_real { k } else { other };
+        real as f64 / (k + other).max(1) as f64
+    };
+    let outside = |k: u64| {
+        let s = share(k);
+        (band.0 - s).max(s - band.1).max(0.0)
+    };
+    let floor = (exact.floor() as u64).min(have);
+    let ceil = (exact.ceil() as u64).min(have);
+    [floor, ceil]
+        .into_iter()
+        .min_by(|&a, &b| {
+            outside(a).total_cmp(&outside(b)).then(
+                (share(a) - target)
+                    .abs()
+                    .total_cmp(&(share(b) - target).abs()),
+            )
+        })
+        .unwrap_or(floor)
+}
+
+/// Splits `keep` seats among types of `sizes` records in proportion to their
+/// sizes by the largest-remainder method, each type getting at least its
+/// `mins` and at most its size; the seats add up to `keep` whenever
+/// `sum(mins) <= keep <= sum(sizes)`. Ties go to the earlier type.
+fn apportion(sizes: &[u64; 6], mins: &[u64; 6], keep: u64) -> [u64; 6] {
+    let total: u64 = sizes.iter().sum();
+    let mut seats: [u64; 6] = std::array::from_fn(|t| mins[t].min(sizes[t]));
+    if total == 0 {
+        return seats;
+    }
+    // Each type's exact quota, as a fraction over `total` so ties are exact.
+    let quota = |t: usize| u128::from(sizes[t]) * u128::from(keep);
+    let mut left = keep.saturating_sub(seats.iter().sum());
+    while left > 0 {
+        // The type furthest below its quota: the whole parts go first, then
+        // the largest remainders, exactly as Hamilton's method hands them out.
+        let next = (0..6).filter(|&t| seats[t] < sizes[t]).max_by(|&a, &b| {
+            let da = quota(a) as i128 - i128::from(seats[a]) * i128::from(total);
+            let db = quota(b) as i128 - i128::from(seats[b]) * i128::from(total);
+            da.cmp(&db).then(b.cmp(&a))
+        });
+        let Some(t) = next else { break };
+        seats[t] += 1;
+        left -= 1;
+    }
+    seats
 }
 
 /// Real and synthetic records in train.
@@ -736,6 +789,62 @@ mod tests {
             "memory keeps its only record"
         );
         assert!(warnings.is_empty(), "{warnings:?}");
+    }
+
+    #[test]
+    fn apportion_hits_the_count_exactly_by_largest_remainder() {
+        // The example after eval: 5 of 21 real records over 12/5/1/1/1/1.
+        // Rounding each type down keeps 3 + 1 = 4; the remainders give the
+        // fifth seat to the largest one (chat, 0.86).
+        let sizes = [12, 5, 1, 1, 1, 1];
+        assert_eq!(apportion(&sizes, &[0; 6], 5), [3, 1, 1, 0, 0, 0]);
+        for keep in 0..=21 {
+            let seats = apportion(&sizes, &[0; 6], keep);
+            assert_eq!(seats.iter().sum::<u64>(), keep, "{keep}: {seats:?}");
+            assert!(seats.iter().zip(&sizes).all(|(s, n)| s <= n));
+        }
+        // Lower bounds are met first and still count towards the total.
+        let seats = apportion(&sizes, &[0, 0, 1, 1, 1, 1], 5);
+        assert_eq!(seats, [1, 0, 1, 1, 1, 1]);
+        assert_eq!(apportion(&[0; 6], &[0; 6], 3), [0; 6]);
+    }
+
+    #[test]
+    fn kept_count_picks_the_count_inside_the_band_nearest_the_target() {
+        // 8 synthetic, target 0.40: 5.33 real -> 5 (0.385), not 6 (0.429).
+        assert_eq!(kept_count(22, 8, true, 0.40, (0.35, 0.5)), 5);
+        // target on the band's edge: floor (4 -> 0.333) is outside, ceil is in.
+        assert_eq!(kept_count(22, 8, true, 0.35, (0.35, 0.5)), 5);
+        // cutting synthetic next to 10 real, target 0.40: 15 -> exactly 0.40.
+        assert_eq!(kept_count(90, 10, false, 0.40, (0.35, 0.5)), 15);
+    }
+
+    #[test]
+    fn rebalance_with_uneven_types_lands_in_the_band_without_a_warning() {
+        let config = Config::default();
+        let mut items = Vec::new();
+        let mut p = 0;
+        for (ty, n) in RecordType::ALL.into_iter().zip([12, 5, 1, 1, 1, 1]) {
+            for _ in 0..n {
+                items.push(item(ty, true, p));
+                p += 1;
+            }
+        }
+        for ty in RecordType::ALL.into_iter().cycle().take(8) {
+            items.push(item(ty, false, p));
+            p += 1;
+        }
+        let mut warnings = Vec::new();
+        rebalance(&mut items, &config, &mut warnings);
+        let (real, synth) = train_counts(&items);
+        assert_eq!((real, synth), (5, 8));
+        assert!(warnings.is_empty(), "{warnings:?}");
+        for ty in RecordType::ALL {
+            assert!(
+                items.iter().any(|it| it.ty == ty && it.fate == Fate::Train),
+                "{ty} present"
+            );
+        }
     }
 
     #[test]

@@ -10,8 +10,8 @@ use revmine::app::{self, DatasetOptions, Exit};
 const ABOUT: &str = "Turns the git history of notes and drafts into conversational training data, \
 and gates the dataset on every commit.";
 
-const EXIT_CODES: &str =
-    "Exit codes: 0 success, 1 a gate or validation failed, 2 usage or input error.";
+const EXIT_CODES: &str = "Exit codes: 0 success, 1 a gate or validation failed, 2 usage or input error, \
+75 (run) another run holds a source's lock.";
 
 #[derive(Debug, Parser)]
 #[command(name = "revmine", version, about = ABOUT, after_help = EXIT_CODES)]
@@ -29,7 +29,9 @@ enum Command {
     /// Run the pipeline on the bundled sample data and print the report.
     #[command(after_help = "Examples:\n  revmine demo\n  revmine demo --dir /tmp/revmine-demo")]
     Demo {
-        /// Keep the materialised sample files in DIR (default: a temp dir, removed afterwards).
+        /// Keep the materialised sample files in DIR, an empty or new folder (default: a temp
+        /// dir, removed afterwards). A DIR holding drafts/, notes/, revmine.toml, pairs.jsonl or
+        /// the sample datasets is refused: the demo never replaces files.
         #[arg(long, value_name = "DIR")]
         dir: Option<PathBuf>,
     },
@@ -105,8 +107,9 @@ enum Command {
         --json prints one object: {\"passed\", \"files\": [{\"path\",\"role\",\"records\",\"problems\"}], \
         \"problems\": [{\"path\",\"line\",\"id\",\"field\",\"message\",\"kind\"}], \"errors\": [..]}."
     )]
-    Validate(DatasetArgs),
-    /// Run every configured gate (schema, unique_ids, uniqueness, secrets, mix, real_share, spot_check) and print a table.
+    Validate(ReadArgs),
+    /// Run every configured gate (schema, unique_ids, uniqueness, near_duplicates, secrets, mix,
+    /// real_share, leakage, eval_hard_cases, spot_check) and print a table.
     #[command(
         after_help = "Examples:\n  revmine check assistant_dataset_train.v8.jsonl assistant_dataset_eval.jsonl\n  \
         revmine check pairs.jsonl --train merged.jsonl\n  revmine check --json data/*.jsonl\n  \
@@ -190,7 +193,7 @@ enum Command {
     #[command(
         after_help = "Examples:\n  revmine stats assistant_dataset_train.v8.jsonl\n  revmine stats --json d.jsonl"
     )]
-    Stats(DatasetArgs),
+    Stats(ReadArgs),
     /// Draw a reproducible spot-check sheet: n records chosen by a seeded hash of their ids.
     #[command(
         after_help = "Examples:\n  revmine sample assistant_dataset_train.jsonl -n 100 --seed 7 -o review.md\n  \
@@ -290,6 +293,16 @@ enum Command {
 #[derive(Debug, Subcommand)]
 enum ReviewAction {
     /// Sign off a fully ticked sheet: records who, when and the dataset's content hash.
+    #[command(
+        after_help = "Examples:\n  revmine sample train.jsonl -o review.md   # draw the sheet, then tick every box\n  \
+        revmine review sign-off review.md --by 'Ana Ruiz'\n  \
+        revmine review sign-off review.md            # the name from git config user.name\n  \
+        revmine review sign-off old/review.md --dataset data/train.jsonl --json\n\n\
+        Refused (exit 1, nothing recorded) when the dataset changed since the sheet was drawn, when the\n\
+        sheet's records are not the ones the dataset and seed draw, or when a box is still open. A sheet\n\
+        smaller than gates.spot_check.sample_size (or the whole of a smaller file) is recorded with a\n\
+        warning that the spot_check gate will not count it."
+    )]
     SignOff {
         /// The ticked sheet `revmine sample` wrote.
         #[arg(value_name = "SHEET")]
@@ -309,14 +322,26 @@ enum ReviewAction {
 #[derive(Debug, Subcommand)]
 enum HookAction {
     /// Install the hook (an existing foreign hook is kept and chained).
+    #[command(
+        after_help = "Examples:\n  revmine hook install                   # the repository around the working directory\n  \
+        revmine hook install --repo ~/datasets\n  revmine hook install --force           # rewrite it even when up to date\n\n\
+        Then every `git commit` runs `revmine check --staged` on the staged dataset files and is blocked\n\
+        when a gate fails (`git commit --no-verify` skips it once)."
+    )]
     Install {
         /// Rewrite revmine's hook even when it is up to date.
         #[arg(long)]
         force: bool,
     },
     /// Remove revmine's hook and restore the one it chained, if any.
+    #[command(
+        after_help = "Examples:\n  revmine hook uninstall\n  revmine hook uninstall --repo ~/datasets"
+    )]
     Uninstall,
     /// Say what is installed and where.
+    #[command(
+        after_help = "Examples:\n  revmine hook status\n  revmine hook status --repo ~/datasets"
+    )]
     Status,
 }
 
@@ -413,6 +438,21 @@ fn export_args(a: &ExportCliArgs) -> anyhow::Result<revmine::export::ExportArgs>
     })
 }
 
+/// What `validate` and `stats` read: files, a schema, a report format.
+/// `check`'s roles (--train, --eval) and --staged judge nothing here.
+#[derive(Debug, Args)]
+struct ReadArgs {
+    /// JSONL dataset files; `-` reads standard input.
+    #[arg(value_name = "FILE")]
+    files: Vec<PathBuf>,
+    /// JSON Schema replacing the built-in record schema.
+    #[arg(long, value_name = "FILE")]
+    schema: Option<PathBuf>,
+    /// Print a machine-readable JSON report on stdout instead of the human one.
+    #[arg(long)]
+    json: bool,
+}
+
 #[derive(Debug, Args)]
 struct DatasetArgs {
     /// JSONL dataset files; `-` reads standard input.
@@ -446,6 +486,18 @@ impl Cli {
             json: args.json,
             cwd: std::env::current_dir()?,
             staged: args.staged,
+        })
+    }
+
+    /// `validate` and `stats` read the files named, in no role of their own.
+    fn read_options(&self, args: &ReadArgs) -> anyhow::Result<DatasetOptions> {
+        Ok(DatasetOptions {
+            files: args.files.clone(),
+            config: self.config.clone(),
+            schema: args.schema.clone(),
+            json: args.json,
+            cwd: std::env::current_dir()?,
+            ..DatasetOptions::default()
         })
     }
 }
@@ -593,7 +645,7 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<Exit> {
             };
             app::ingest(&args, &mut out, &mut err)?
         }
-        Command::Validate(a) => app::validate(&cli.dataset_options(a)?, &mut out, &mut err)?,
+        Command::Validate(a) => app::validate(&cli.read_options(a)?, &mut out, &mut err)?,
         Command::Check(a) => app::check(&cli.dataset_options(a)?, &mut out, &mut err)?,
         Command::Build {
             sources,
@@ -630,7 +682,7 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<Exit> {
             revmine::run::run(&args, &mut out, &mut err)?
         }
         Command::Export(a) => revmine::export::run(&export_args(a)?, &mut out, &mut err)?,
-        Command::Stats(a) => app::stats(&cli.dataset_options(a)?, &mut out, &mut err)?,
+        Command::Stats(a) => app::stats(&cli.read_options(a)?, &mut out, &mut err)?,
         Command::Sample {
             file,
             n,
@@ -664,6 +716,7 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<Exit> {
                 sheet: sheet.clone(),
                 by: by.clone(),
                 dataset: dataset.clone(),
+                config: cli.config.clone(),
                 cwd: std::env::current_dir()?,
                 json: *json,
             };

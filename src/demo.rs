@@ -31,7 +31,10 @@ pub const DATASETS: [(&str, &str); 2] = [
 pub fn run(dir: Option<&Path>, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exit, Error> {
     let temp;
     let dir: PathBuf = match dir {
-        Some(d) => d.to_path_buf(),
+        Some(d) => {
+            refuse_to_replace(d)?;
+            d.to_path_buf()
+        }
         None => {
             temp = tempfile::Builder::new()
                 .prefix("revmine-demo-")
@@ -126,6 +129,60 @@ pub fn run(dir: Option<&Path>, out: &mut dyn Write, err: &mut dyn Write) -> Resu
 }
 
 const DEFAULT_CONFIG_NAME: &str = "revmine.toml";
+
+/// Everything the demo writes in its folder, by name.
+fn written_names() -> Vec<&'static str> {
+    let mut names: Vec<&str> = HISTORIES.iter().map(|(name, _)| *name).collect();
+    names.extend([DEFAULT_CONFIG_NAME, "pairs.jsonl"]);
+    names.extend(DATASETS.iter().map(|(name, _)| *name));
+    names
+}
+
+/// A `--dir` the user named may hold their own work (`drafts` is the very
+/// name the README gives the user's drafts): the demo writes there only if
+/// nothing it would replace exists, and otherwise changes nothing.
+fn refuse_to_replace(dir: &Path) -> Result<(), Error> {
+    match std::fs::symlink_metadata(dir) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(source) => {
+            return Err(Error::Read {
+                path: dir.to_path_buf(),
+                source,
+            });
+        }
+        Ok(_) if !dir.is_dir() => {
+            return Err(Error::Usage {
+                flag: "--dir",
+                message: format!(
+                    "`{}` is not a folder; name an empty or new folder",
+                    dir.display()
+                ),
+            });
+        }
+        Ok(_) => {}
+    }
+    let taken: Vec<&str> = written_names()
+        .into_iter()
+        .filter(|name| std::fs::symlink_metadata(dir.join(name)).is_ok())
+        .collect();
+    if taken.is_empty() {
+        return Ok(());
+    }
+    Err(Error::Usage {
+        flag: "--dir",
+        message: format!(
+            "`{}` already holds {}, which the demo would replace; nothing was changed. \
+             Name an empty or new folder (e.g. --dir {})",
+            dir.display(),
+            taken
+                .iter()
+                .map(|n| format!("`{n}`"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            dir.join("revmine-demo").display()
+        ),
+    })
+}
 
 /// The first mined pair, shown as a person would read it.
 fn first_pair(path: &Path) -> Option<String> {

@@ -133,6 +133,8 @@ pub struct SignOffArgs {
     pub by: Option<String>,
     /// The dataset, when it is no longer where the sheet names it.
     pub dataset: Option<PathBuf>,
+    /// For `[gates.spot_check]`, to say whether `check` will count the sign-off.
+    pub config: Option<PathBuf>,
     pub cwd: PathBuf,
     pub json: bool,
 }
@@ -164,6 +166,19 @@ pub fn sign_off(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<Exit, Error> {
+    crate::app::no_stdin(
+        std::slice::from_ref(&args.sheet),
+        "SHEET",
+        "sign-off re-reads the sheet's dataset from disk and keeps its ledger beside it; \
+         name the sheet file `revmine sample -o` wrote",
+    )?;
+    if let Some(d) = &args.dataset {
+        crate::app::no_stdin(
+            std::slice::from_ref(d),
+            "--dataset",
+            "a sign-off is kept in a ledger beside the dataset file; name the file",
+        )?;
+    }
     let text =
         std::fs::read_to_string(args.cwd.join(&args.sheet)).map_err(|source| Error::Read {
             path: args.sheet.clone(),
@@ -192,9 +207,26 @@ pub fn sign_off(
     let ledger = signoff::ledger_path(&dataset);
     match signoff::verify(&sheet, &sheet_name, &now, &by, &signoff::now_utc()) {
         Ok(entry) => {
+            // Said before anything is recorded, so a bad config costs nothing.
+            let spot_check = Config::load(args.config.as_deref(), &args.cwd)?
+                .gates
+                .spot_check;
+            let short = crate::gate::spot_check_shortfall(
+                &spot_check,
+                &dataset.display().to_string(),
+                entry.sampled,
+                entry.records,
+            );
             signoff::append(&args.cwd.join(&dataset), std::slice::from_ref(&entry))?;
             if args.json {
-                let report = json!({ "signed": true, "dataset": dataset, "ledger": ledger, "signoff": entry });
+                let report = json!({
+                    "signed": true,
+                    "dataset": dataset,
+                    "ledger": ledger,
+                    "signoff": entry,
+                    "counts_for_spot_check": short.is_none(),
+                    "spot_check": short,
+                });
                 writeln!(out, "{report}").map_err(stdout_error)?;
             } else {
                 writeln!(
@@ -207,6 +239,13 @@ pub fn sign_off(
                     ledger.display()
                 )
                 .ok();
+                if let Some(why) = &short {
+                    writeln!(
+                        err,
+                        "warning: `check` will not count this sign-off: it {why}"
+                    )
+                    .ok();
+                }
             }
             Ok(Exit::Ok)
         }
@@ -290,6 +329,7 @@ pub fn promote(
         schema,
         inputs: vec![input],
         errors: Vec::new(),
+        warnings: Vec::new(),
     };
     let (config, mut scans, errors) = session.scan(false, true);
     for s in &mut scans {
@@ -346,7 +386,12 @@ pub fn promote(
             out,
             "judging {new} as {name} ({})\n{}\n{verdict}\n",
             role_name(role),
-            render_check(&scans, &gates, config.report.max_problems)
+            render_check(
+                &scans,
+                &gates,
+                config.report.max_problems,
+                crate::app::unread(&scans, &errors)
+            )
         )
         .map_err(stdout_error)?;
     }

@@ -178,3 +178,65 @@ fn a_bad_record_names_its_line_and_writes_nothing() {
     assert_eq!(d.read("train.jsonl"), "previous\n");
     assert!(!d.path().join("eval.jsonl").exists());
 }
+
+#[test]
+fn real_share_rebalance_with_uneven_types_lands_in_the_band() {
+    // 8 synthetic records across the types, and 15/6/1/1/1/1 real per type:
+    // rounding each type's share down kept 4 real of the 5 needed.
+    let d = Dir::new();
+    let synthetic: String = (0..8)
+        .map(|i| {
+            let ty = TYPES[i % 6];
+            rec(
+                &format!("s{i}"),
+                ty,
+                "synthetic",
+                &format!("synthetic distinct answer number {i} about {ty} topics"),
+            ) + "\n"
+        })
+        .collect();
+    let mut real = String::new();
+    for (ty, n) in TYPES.iter().zip([15, 6, 1, 1, 1, 1]) {
+        for i in 0..n {
+            real.push_str(&rec(
+                &format!("r_{ty}_{i}"),
+                ty,
+                "real",
+                &format!("real distinct reply {i} regarding {ty} matters here"),
+            ));
+            real.push('\n');
+        }
+    }
+    d.write("synthetic.jsonl", synthetic);
+    d.write("real.jsonl", real);
+    let (_, out, err) = run(d
+        .revmine()
+        .args(["build", "synthetic.jsonl", "real.jsonl", "--json"]));
+    let v: Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}{err}"));
+    let share = v["build"]["train_real_share"].as_f64().unwrap_or(-1.0);
+    assert!((0.35..=0.50).contains(&share), "{share}: {v:#}");
+    let real_kept: u64 = TYPES
+        .iter()
+        .map(|ty| tally(&v, &format!("{ty}/real"), "train"))
+        .sum();
+    assert_eq!(real_kept, 5, "{v:#}");
+    let warnings = v["build"]["warnings"].to_string();
+    assert!(!warnings.contains("real share"), "{warnings}");
+    let gates = v["check"]["gates"].to_string();
+    assert!(
+        !v["check"]["gates"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|g| g["name"] == "real_share" && g["passed"] != true),
+        "{gates}"
+    );
+    for ty in TYPES {
+        assert!(
+            tally(&v, &format!("{ty}/real"), "train")
+                + tally(&v, &format!("{ty}/synthetic"), "train")
+                > 0,
+            "{ty} missing from train"
+        );
+    }
+}

@@ -381,3 +381,62 @@ fn uniqueness_sample_is_reproducible_and_honours_the_seed() {
     assert_ne!(a, b, "another seed draws another sample");
     assert!(TYPES.contains(&"chat"));
 }
+
+#[test]
+fn a_file_named_twice_is_read_once_and_the_user_is_told() {
+    let d = Dir::new();
+    d.write("data.jsonl", varied("t", 10, 4));
+    std::fs::create_dir(d.path().join("sub")).expect("mkdir");
+    for args in [
+        &["check", "--train", "data.jsonl", "data.jsonl"][..],
+        &["check", "--train", "data.jsonl", "./data.jsonl"],
+        &[
+            "check",
+            "--train",
+            "data.jsonl",
+            "--train",
+            "sub/../data.jsonl",
+        ],
+    ] {
+        let (code, out, err) = run(d.revmine().args(args));
+        assert_eq!(code, 0, "{args:?}: {out}{err}");
+        assert!(out.contains("data.jsonl (train): 60 records"), "{out}");
+        let listed = out.lines().filter(|l| l.ends_with(": 60 records")).count();
+        assert_eq!(listed, 1, "read once: {out}");
+        assert!(out.contains("60 records valid"), "{out}");
+        assert!(!out.contains("duplicate id"), "{out}");
+        let spelled = args[args.len() - 1];
+        assert!(
+            err.contains("warning:") && err.contains(spelled) && err.contains("read once"),
+            "{args:?}: {err}"
+        );
+    }
+}
+
+#[test]
+fn check_of_a_missing_file_never_says_passed() {
+    let d = Dir::new();
+    let (code, out, err) = run(d.revmine().args(["check", "missing.jsonl"]));
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(!out.contains("PASSED"), "{out}");
+    assert!(
+        out.contains("NOT CHECKED: 1 input could not be read"),
+        "{out}"
+    );
+    assert!(err.contains("cannot read `missing.jsonl`"), "{err}");
+    let (code, out, _) = run(d.revmine().args(["check", "--json", "missing.jsonl"]));
+    assert_eq!(code, 2);
+    let r = gates(&out);
+    assert_eq!(r["passed"], false, "{r}");
+    assert_eq!(r["status"], "not_checked", "{r}");
+    assert_eq!(r["unread"], 1, "{r}");
+    // one good file beside a missing one: the gates ran, but not on everything
+    d.write("train.jsonl", varied("t", 10, 4));
+    let (code, out, _) = run(d.revmine().args(["check", "train.jsonl", "missing.jsonl"]));
+    assert_eq!(code, 2);
+    assert!(!out.contains("PASSED"), "{out}");
+    assert!(
+        out.contains("NOT CHECKED: 1 input could not be read"),
+        "{out}"
+    );
+}

@@ -202,3 +202,60 @@ fn notes_history_says_what_changed_since_the_previous_version() {
         2
     );
 }
+
+#[test]
+fn dash_reads_standard_input_wherever_a_command_reads_one_input() {
+    let d = Dir::new();
+    let log = "User: I missed the deadline, what first?\nAssistant: Send a revised ETA, then ship the smallest slice.\n";
+    // ingest - (failed before: "-: cannot open")
+    let (code, out, err) = run(d.revmine().args(["ingest", "-"]).write_stdin(log));
+    assert_eq!(code, 0, "{err}");
+    let recs = records(&out);
+    assert_eq!(recs.len(), 1, "{out}");
+    assert_eq!(
+        recs[0]["output"],
+        "Send a revised ETA, then ship the smallest slice."
+    );
+    assert!(err.contains("<stdin> (text): 1 conversation"), "{err}");
+    let (code, _, err) = run(d
+        .revmine()
+        .args(["ingest", "-", "-o", "chat.jsonl"])
+        .write_stdin(log));
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(records(&d.read("chat.jsonl")).len(), 1);
+    let (code, _, err) = run(d.revmine().args(["ingest", "-", "-"]).write_stdin(log));
+    assert_eq!(code, 2);
+    assert!(err.contains("named more than once"), "{err}");
+    // notes - : one note
+    let (code, out, err) = run(d.revmine().args(["notes", "-"]).write_stdin(PLAN));
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(records(&out).len(), 2, "{out}");
+    // the dataset commands and export
+    d.write("chat.jsonl", out.clone());
+    for args in [
+        &["validate", "-"][..],
+        &["check", "-"],
+        &["stats", "-"],
+        &["export", "-", "--to", "openai"],
+    ] {
+        let (code, out, err) = run(d.revmine().args(args).write_stdin(d.read("chat.jsonl")));
+        assert_ne!(code, 2, "{args:?}: {out}{err}");
+        assert!(
+            !err.contains("cannot read") && !err.contains("cannot open"),
+            "{err}"
+        );
+    }
+    // where a file on disk is the point, a usage error that says why
+    for args in [
+        &["mine", "-"][..],
+        &["build", "-"],
+        &["sample", "-"],
+        &["review", "sign-off", "-"],
+        &["promote", "-", "--as", "x_train.jsonl"],
+    ] {
+        let (code, _, err) = run(d.revmine().args(args).write_stdin(log));
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert!(err.contains("standard input"), "{args:?}: {err}");
+        assert!(!err.contains("No such file"), "{args:?}: {err}");
+    }
+}

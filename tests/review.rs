@@ -459,3 +459,64 @@ fn promote_moves_nothing_unless_every_gate_passes() {
     ]));
     assert_eq!(code, 2, "{err}");
 }
+
+#[test]
+fn a_sign_off_too_small_for_the_gate_says_so_when_recorded_and_check_says_why() {
+    // The case: a 12-record sheet of a 31-record file, default config
+    // (sample_size 100, so the whole file is needed).
+    let d = Dir::new();
+    let data: String = (0..31)
+        .map(|i| rec(&format!("q{i}"), "qa", "real", &format!("answer {i}")) + "\n")
+        .collect();
+    d.write("d_train.jsonl", data);
+    let (code, _, err) =
+        run(d
+            .revmine()
+            .args(["sample", "d_train.jsonl", "-n", "12", "-o", "review.md"]));
+    assert_eq!(code, 0, "{err}");
+    d.write("review.md", tick_all(&d.read("review.md")));
+    let (code, _, err) = run(d
+        .revmine()
+        .args(["review", "sign-off", "review.md", "--by", "Ana"]));
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("recorded in"), "{err}");
+    assert!(
+        err.contains("`check` will not count this sign-off")
+            && err.contains("covers 12 of 31 records")
+            && err.contains("needs 31")
+            && err.contains("sample_size (100)")
+            && err.contains("revmine sample d_train.jsonl -n 31"),
+        "{err}"
+    );
+    // check, not required: says why the file is not signed off
+    let (_, out, _) = run(d.revmine().args(["check", "--json", "d_train.jsonl"]));
+    let rows = spot_rows(&out);
+    assert!(rows[0].2, "{rows:?}");
+    assert!(
+        rows[0].3.contains("0 of 1") && rows[0].3.contains("covers 12 of 31 records"),
+        "{rows:?}"
+    );
+    // required: fails, saying why
+    d.write("revmine.toml", "[gates.spot_check]\nrequired = true\n");
+    let (code, out, _) = run(d.revmine().args(["check", "--json", "d_train.jsonl"]));
+    assert_eq!(code, 1);
+    let rows = spot_rows(&out);
+    assert!(!rows[0].1, "{rows:?}");
+    assert!(rows[0].3.contains("needs 31"), "{rows:?}");
+    // a sheet of the whole file counts, and sign-off says nothing more
+    let (code, _, err) =
+        run(d
+            .revmine()
+            .args(["sample", "d_train.jsonl", "-n", "31", "-o", "all.md"]));
+    assert_eq!(code, 0, "{err}");
+    d.write("all.md", tick_all(&d.read("all.md")));
+    let (code, out, err) = run(d
+        .revmine()
+        .args(["review", "sign-off", "all.md", "--by", "Ana", "--json"]));
+    assert_eq!(code, 0, "{err}");
+    let v: Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(v["counts_for_spot_check"], true, "{v}");
+    let (code, out, _) = run(d.revmine().args(["check", "--json", "d_train.jsonl"]));
+    assert!(spot_rows(&out)[0].1, "{out}");
+    assert_ne!(code, 2);
+}

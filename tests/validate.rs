@@ -183,3 +183,36 @@ fn a_user_schema_replaces_the_builtin_one() {
         "{err}"
     );
 }
+
+#[test]
+fn a_file_named_twice_is_read_once_by_validate_and_stats() {
+    let d = Dir::new();
+    d.write(
+        "eval.jsonl",
+        format!(
+            "{}\n{}\n",
+            rec("a", "qa", "real", "x"),
+            rec("b", "qa", "real", "y")
+        ),
+    );
+    let (code, out, err) = run(d.revmine().args(["validate", "eval.jsonl", "eval.jsonl"]));
+    assert_eq!((code, out.as_str()), (0, ""), "{err}");
+    assert!(err.contains("0 problems in 2 records of 1 file"), "{err}");
+    assert!(
+        err.contains("warning: `eval.jsonl` is named twice; it is read once"),
+        "{err}"
+    );
+    let (code, out, err) = run(d.revmine().args(["validate", "eval.jsonl", "./eval.jsonl"]));
+    assert_eq!((code, out.as_str()), (0, ""), "{err}");
+    assert!(
+        err.contains("`eval.jsonl` and `./eval.jsonl` name the same file"),
+        "{err}"
+    );
+    let (code, out, err) = run(d
+        .revmine()
+        .args(["stats", "--json", "eval.jsonl", "./eval.jsonl"]));
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(v["files"].as_array().map(Vec::len), Some(1), "{v}");
+    assert!(err.contains("name the same file"), "{err}");
+}

@@ -16,6 +16,8 @@ mod spot_check;
 mod unique_ids;
 mod uniqueness;
 
+pub use spot_check::shortfall as spot_check_shortfall;
+
 use serde::Serialize;
 use serde_json::Value;
 

@@ -12,19 +12,29 @@ const NAME: &str = "spot_check";
 
 pub(super) fn gate(scans: &[FileScan], config: &SpotCheck) -> Vec<GateResult> {
     let roles: Vec<&str> = config.roles.iter().map(role_name).collect();
-    let threshold = format!("sign-off of >= {} sampled", config.sample_size);
+    let threshold = format!("sign-off of >= {} sampled (or all)", config.sample_size);
     let judged: Vec<&FileScan> = scans
         .iter()
         .filter(|s| config.roles.contains(&s.role))
         .collect();
     if !config.required {
-        let signed = judged.iter().filter(|s| verdict(s, config).is_ok()).count();
-        let detail = format!(
+        let verdicts: Vec<_> = judged.iter().map(|s| (s, verdict(s, config))).collect();
+        let signed = verdicts.iter().filter(|(_, v)| v.is_ok()).count();
+        let mut detail = format!(
             "not required (gates.spot_check.required); {signed} of {} {} file{} signed off for their current content",
             judged.len(),
             roles.join("/"),
             if judged.len() == 1 { "" } else { "s" }
         );
+        // Why not, for files that have a sign-off that does not count: a
+        // user who signed off wants to know (a file never signed needs no word).
+        for (s, v) in &verdicts {
+            if let Err(why) = v
+                && !matches!(s.signoffs, Ledger::Absent | Ledger::NotLoaded)
+            {
+                detail.push_str(&format!("; {}: {why}", s.label));
+            }
+        }
         return vec![GateResult::skipped(NAME, "all files", threshold, &detail)];
     }
     if judged.is_empty() {
@@ -84,17 +94,14 @@ fn verdict<'s>(s: &'s FileScan, config: &SpotCheck) -> Result<&'s SignOff, Strin
         Ledger::Found(v) => v,
     };
     let matching: Vec<&SignOff> = entries.iter().filter(|e| e.content_hash == hash).collect();
-    let need = |e: &SignOff| (config.sample_size as u64).min(e.records) as usize;
-    if let Some(e) = matching.iter().rev().find(|e| e.sampled >= need(e)) {
+    let short = |e: &SignOff| shortfall(config, &s.label, e.sampled, e.records);
+    if let Some(e) = matching.iter().rev().find(|e| short(e).is_none()) {
         return Ok(e);
     }
-    if let Some(e) = matching.last() {
-        return Err(format!(
-            "the sign-off by {} covers {} records; needs {} (gates.spot_check.sample_size)",
-            e.by,
-            e.sampled,
-            need(e)
-        ));
+    if let Some(e) = matching.last()
+        && let Some(why) = short(e)
+    {
+        return Err(format!("the sign-off by {} {why}", e.by));
     }
     match entries.last() {
         Some(e) => Err(format!(
@@ -103,6 +110,29 @@ fn verdict<'s>(s: &'s FileScan, config: &SpotCheck) -> Result<&'s SignOff, Strin
         )),
         None => Err(format!("no sign-off: {how}")),
     }
+}
+
+/// Why a sign-off of `sampled` records of a `records`-record file does not
+/// count for this gate, in the user's terms with the command that fixes it;
+/// `None` when it counts. `review sign-off` says the same when it records one.
+pub fn shortfall(config: &SpotCheck, label: &str, sampled: usize, records: u64) -> Option<String> {
+    let min = config.sample_size as u64;
+    let need = min.min(records);
+    if sampled as u64 >= need {
+        return None;
+    }
+    let rule = if records < min {
+        format!(
+            "the file holds {records} records, fewer than gates.spot_check.sample_size ({min}), \
+             so every one must be reviewed"
+        )
+    } else {
+        format!("gates.spot_check.sample_size is {min}")
+    };
+    Some(format!(
+        "covers {sampled} of {records} records, but spot_check needs {need} ({rule}): \
+         `revmine sample {label} -n {need} -o review.md`, tick every record, then sign that sheet off"
+    ))
 }
 
 fn role_name(r: &crate::config::Role) -> &'static str {
@@ -156,7 +186,7 @@ mod tests {
             (
                 Ledger::Found(vec![signoff(hash, 10)]),
                 false,
-                "covers 10 records; needs 100",
+                "covers 10 of 200 records, but spot_check needs 100 (gates.spot_check.sample_size is 100)",
             ),
             (
                 Ledger::Found(vec![signoff(ContentHash(1), 100), signoff(hash, 100)]),

@@ -177,6 +177,33 @@ pub fn ingest_file(
     ingest_stream(reader, &head, format, label, opts, emit)
 }
 
+/// [`ingest_file`] over a stream such as standard input: its first bytes
+/// are read to tell the format, then the whole stream is parsed as it comes.
+pub fn ingest_reader(
+    mut reader: impl Read,
+    label: &str,
+    opts: &IngestOptions,
+    emit: &mut dyn FnMut(String),
+) -> Result<IngestSummary, IngestError> {
+    let mut head = Vec::with_capacity(HEAD_BYTES);
+    reader
+        .by_ref()
+        .take(HEAD_BYTES as u64)
+        .read_to_end(&mut head)
+        .map_err(|source| IngestError::Read {
+            file: label.to_string(),
+            line: 1,
+            source,
+        })?;
+    let bare = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&head).to_vec();
+    let format = match opts.format {
+        Format::Auto => detect(&bare, label)?,
+        f => f,
+    };
+    let stream = BufReader::with_capacity(256 * 1024, io::Cursor::new(head).chain(reader));
+    ingest_stream(stream, &bare, format, label, opts, emit)
+}
+
 /// [`ingest_file`] over bytes in memory: the same detection and parsers,
 /// for callers that hold a transcript already (and for the fuzz targets).
 pub fn ingest_bytes(
