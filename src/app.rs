@@ -713,11 +713,12 @@ pub struct NotesArgs {
     pub json: bool,
 }
 
-/// "What changed" records from the history of the notes in `repo`: each
-/// revision of a note, against the version before it, dated by that version.
+/// "What changed" records from the history of the notes in `repo` (at
+/// `at`): each revision of a note, against the version before it, dated by
+/// that version.
 fn notes_history(
     repo: &Path,
-    given: &Path,
+    at: &crate::source::git::Location,
     keep: &(dyn Fn(&str) -> bool + Sync),
     max_bytes: u64,
     secrets: Option<&crate::secrets::Scanner>,
@@ -746,11 +747,12 @@ fn notes_history(
                 if let (Some(old), Some(new), Some(since)) = (c.old, c.new, since.as_deref())
                     && let (Ok(old), Ok(new)) = (reader.text(old.id), reader.text(new.id))
                 {
-                    let label = format!("{}/{}", given.display(), c.path);
+                    let note = at.join(&c.path);
                     lines.extend(crate::notes::what_changed(
                         &old,
                         &new,
-                        &label,
+                        &note.repo,
+                        &note.path,
                         since,
                         &commit[..12],
                         secrets,
@@ -766,10 +768,20 @@ fn notes_history(
     Ok(lines)
 }
 
-/// `revmine notes`: planning and status notes (files, folders, or a repo at a
-/// revision) become one conversation per note, written atomically.
-pub fn notes(args: &NotesArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exit, Error> {
-    use crate::notes::{NotesOptions, NotesSummary};
+/// What `notes` read: its records (JSONL lines, in order), its counts, and
+/// where each note it read lives (a note with no section still counts: its
+/// earlier records are out of date).
+#[derive(Debug, Default)]
+pub(crate) struct NotesRead {
+    pub lines: Vec<String>,
+    pub summary: crate::notes::NotesSummary,
+    pub notes: Vec<crate::source::git::Location>,
+}
+
+/// Reads the notes `args` names into records, writing nothing.
+pub(crate) fn read_notes(args: &NotesArgs) -> Result<NotesRead, Error> {
+    use crate::notes::NotesOptions;
+    use crate::source::git::{locate, slashed};
     let config = Config::load(args.config.as_deref(), &args.cwd)?;
     let n = &config.notes;
     let mut opts = NotesOptions {
@@ -803,8 +815,7 @@ pub fn notes(args: &NotesArgs, out: &mut dyn Write, err: &mut dyn Write) -> Resu
     };
     let keep =
         |p: &str| globs.is_match(p) || Path::new(p).file_name().is_some_and(|f| globs.is_match(f));
-    let mut summary = NotesSummary::default();
-    let mut lines: Vec<String> = Vec::new();
+    let mut read = NotesRead::default();
     let mut unreadable = 0u64;
     for given in &args.paths {
         let path = args.cwd.join(given);
@@ -812,16 +823,19 @@ pub fn notes(args: &NotesArgs, out: &mut dyn Write, err: &mut dyn Write) -> Resu
             path: given.clone(),
             source,
         };
-        // (label, text) of each note this argument names.
-        let mut notes: Vec<(String, String)> = Vec::new();
+        // Ids and provenance name the repository or folder and the path
+        // inside it, never `given` as typed.
+        let at = locate(&path);
+        // (where, text) of each note this argument names.
+        let mut notes: Vec<(crate::source::git::Location, String)> = Vec::new();
         if args.history && path.is_dir() && crate::source::git::is_repo(&path) {
-            lines.extend(notes_history(
+            read.lines.extend(notes_history(
                 &path,
-                given,
+                &at,
                 &keep,
                 config.mine.max_file_bytes,
                 opts.secrets.as_deref(),
-                &mut summary,
+                &mut read.summary,
             )?);
         }
         if path.is_dir() && crate::source::git::is_repo(&path) {
@@ -832,7 +846,7 @@ pub fn notes(args: &NotesArgs, out: &mut dyn Write, err: &mut dyn Write) -> Resu
                 config.mine.max_file_bytes,
             )? {
                 match text {
-                    Ok(t) => notes.push((format!("{}/{file}", given.display()), t)),
+                    Ok(t) => notes.push((at.join(&file), t)),
                     Err(_) => unreadable += 1,
                 }
             }
@@ -840,9 +854,8 @@ pub fn notes(args: &NotesArgs, out: &mut dyn Write, err: &mut dyn Write) -> Resu
             let files = walk_files(&path, |p| p.to_str().is_some_and(&keep))?;
             for rel in files {
                 let f = path.join(&rel);
-                let label = given.join(&rel).display().to_string();
                 match std::fs::read(&f).map(String::from_utf8) {
-                    Ok(Ok(t)) => notes.push((label, t)),
+                    Ok(Ok(t)) => notes.push((at.join(&slashed(&rel)), t)),
                     Ok(Err(_)) => unreadable += 1,
                     Err(e) => {
                         return Err(Error::Read {
@@ -858,15 +871,29 @@ pub fn notes(args: &NotesArgs, out: &mut dyn Write, err: &mut dyn Write) -> Resu
                 flag: "PATH",
                 message: format!("`{}` is not UTF-8 text", given.display()),
             })?;
-            notes.push((given.display().to_string(), text));
+            notes.push((at, text));
         }
-        for (label, text) in notes {
-            lines.extend(crate::notes::convert(&text, &label, &opts, &mut summary));
+        for (note, text) in notes {
+            read.lines.extend(crate::notes::convert(
+                &text,
+                &note.repo,
+                &note.path,
+                &opts,
+                &mut read.summary,
+            ));
+            read.notes.push(note);
         }
     }
     if unreadable > 0 {
-        summary.skipped.insert("unreadable_file", unreadable);
+        read.summary.skipped.insert("unreadable_file", unreadable);
     }
+    Ok(read)
+}
+
+/// `revmine notes`: planning and status notes (files, folders, or a repo at a
+/// revision) become one conversation per note, written atomically.
+pub fn notes(args: &NotesArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exit, Error> {
+    let NotesRead { lines, summary, .. } = read_notes(args)?;
     let target = write_jsonl(
         lines.iter().map(String::as_str),
         args.output.as_deref(),
@@ -914,7 +941,7 @@ pub struct IngestArgs {
 /// `revmine ingest`: transcripts become chat records, streamed to the output;
 /// the output is replaced only when every file was read (or `--keep-going`).
 pub fn ingest(args: &IngestArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exit, Error> {
-    use crate::ingest::{IngestOptions, ingest_file};
+    use crate::ingest::{IngestOptions, ingest_file_at};
     let config = Config::load(args.config.as_deref(), &args.cwd)?;
     // A byte-count bar on a terminal for big transcripts (indicatif draws nothing otherwise).
     let total: u64 = args
@@ -958,9 +985,14 @@ pub fn ingest(args: &IngestArgs, out: &mut dyn Write, err: &mut dyn Write) -> Re
                 write_err.get_or_insert(e);
             }
         };
-        match ingest_file(
-            &args.cwd.join(given),
+        let path = args.cwd.join(given);
+        // Records name the file by where it lives, not by how it was typed.
+        let at = crate::source::git::locate(&path);
+        match ingest_file_at(
+            &path,
             &given.display().to_string(),
+            &at.repo,
+            &at.path,
             &opts,
             &mut emit,
         ) {
