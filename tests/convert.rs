@@ -62,7 +62,9 @@ fn notes_read_a_repository_at_a_revision() {
     assert_eq!(summary["summary"]["records"], 2);
     let recs = records(&std::fs::read_to_string(r.dir.path().join("n.jsonl")).expect("output"));
     assert_eq!(recs[1]["meta"]["section"], "Next Deliverable");
-    assert_eq!(recs[1]["meta"]["file"], "repo/plan.md");
+    // provenance names the repository and the path inside it, not `repo/` as typed
+    assert_eq!(recs[1]["meta"]["repo"], "repo");
+    assert_eq!(recs[1]["meta"]["file"], "plan.md");
 }
 
 const LOG: &str = "User: I missed yesterday's deadline.\nAssistant: Let's reset with essentials.\n\

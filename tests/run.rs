@@ -202,11 +202,28 @@ fn a_second_run_writes_only_what_is_new() {
     assert_eq!(mined, full);
 }
 
+/// The ids of a JSONL file's records, in order.
+fn ids_in(d: &Dir, name: &str) -> Vec<String> {
+    d.read(name)
+        .lines()
+        .map(|l| {
+            let v: Value = serde_json::from_str(l).expect("a record");
+            v["id"].as_str().expect("an id").to_string()
+        })
+        .collect()
+}
+
+/// `revmine check` on one file: every gate that applies passes.
+fn passes_check(d: &Dir, name: &str) {
+    let (code, out, err) = run(d.revmine().args(["check", name]));
+    assert_eq!(code, 0, "{name} fails check:\n{out}{err}\n{}", d.read(name));
+}
+
 #[test]
-fn a_rewritten_history_is_re_mined_without_duplicates() {
+fn a_rewritten_history_replaces_the_pairs_of_the_commits_it_dropped() {
     let d = workspace(4);
     run_json(&d, &["--source", "drafts"]);
-    let before = ids(&d);
+    assert_eq!(ids_in(&d, "out/pairs.jsonl").len(), 3);
     let mut drafts = GitRepo {
         dir: d.path().join("drafts"),
         n: 4,
@@ -218,8 +235,165 @@ fn a_rewritten_history_is_re_mined_without_duplicates() {
     let s = source(&v, "drafts");
     assert_eq!(s["rewritten"], true, "{v}");
     assert_eq!(s["written"], 1, "only the pair of the new commit: {v}");
-    let after = ids(&d);
-    assert!(after.is_superset(&before), "nothing written before is lost");
+    assert_eq!(s["superseded"], 2, "the pairs of the two dropped commits: {v}");
+    // exactly the pairs a full mine of the new history gives
+    let (code, _, err) = run(d.revmine().args(["mine", "drafts", "-o", "full.jsonl"]));
+    assert_eq!(code, 0, "{err}");
+    let (mut full, mut mined) = (ids_in(&d, "full.jsonl"), ids_in(&d, "out/pairs.jsonl"));
+    full.sort();
+    mined.sort();
+    assert_eq!(mined, full);
+    passes_check(&d, "out/pairs.jsonl");
+}
+
+#[test]
+fn an_amended_commit_leaves_only_its_new_pair_and_the_output_passes_check() {
+    let d = workspace(3);
+    let (code, _, err) = run(d.revmine().args(["run", "--source", "drafts"]));
+    assert_eq!(code, 0, "{err}");
+    let drafts = GitRepo {
+        dir: d.path().join("drafts"),
+        n: 3,
+    };
+    // a typo fixed in the last revision: nearly the same pair as before
+    std::fs::write(
+        d.path().join("drafts/replies.md"),
+        reply(3).replace("block an hour", "block one hour"),
+    )
+    .expect("run test");
+    drafts.git(&["commit", "-q", "-a", "--amend", "--no-edit"]);
+    let (code, v, err) = run_json(&d, &["--source", "drafts"]);
+    assert_eq!(code, 0, "{err}");
+    let s = source(&v, "drafts");
+    assert_eq!(
+        (&s["rewritten"], &s["written"], &s["superseded"]),
+        (&Value::from(true), &Value::from(1), &Value::from(1)),
+        "{v}"
+    );
+    let out = d.read("out/pairs.jsonl");
+    assert!(out.contains("block one hour"), "{out}");
+    assert_eq!(out.lines().count(), 2, "{out}");
+    // the old pair and its amended twin together fail near_duplicates
+    passes_check(&d, "out/pairs.jsonl");
+}
+
+#[test]
+fn an_edited_notes_section_replaces_its_records_in_the_output() {
+    let d = workspace(2);
+    let (code, _, err) = run(d.revmine().args(["run", "--source", "notes"]));
+    assert_eq!(code, 0, "{err}");
+    let before = d.read("out/chat.jsonl");
+    assert!(before.contains("docs draft 2"), "{before}");
+    let mut notes = GitRepo {
+        dir: d.path().join("notes"),
+        n: 2,
+    };
+    notes.commit(
+        "status.md",
+        &status(2).replace("docs draft 2", "docs draft 2, reviewed by Bo"),
+    );
+    let (code, v, err) = run_json(&d, &["--source", "notes"]);
+    assert_eq!(code, 0, "{err}");
+    let s = source(&v, "notes");
+    // the edited section, and the next one whose prior turns quote it
+    assert_eq!(
+        (&s["written"], &s["superseded"], &s["total"]),
+        (&Value::from(2), &Value::from(2), &Value::from(2)),
+        "{v}"
+    );
+    let after = d.read("out/chat.jsonl");
+    assert!(after.contains("docs draft 2, reviewed by Bo"), "{after}");
+    assert!(
+        !after.contains("docs draft 2\\n") && !after.contains("docs draft 2\""),
+        "the old text is gone: {after}"
+    );
+    passes_check(&d, "out/chat.jsonl");
+
+    // `notes` and `notes --history` over the same repository give the same records
+    let (code, _, err) = run(d.revmine().args(["notes", "notes", "-o", "direct.jsonl"]));
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(d.read("direct.jsonl"), after);
+    let (code, _, err) = run(d
+        .revmine()
+        .args(["notes", "notes", "--history", "-o", "history.jsonl"]));
+    assert_eq!(code, 0, "{err}");
+    let history = d.read("history.jsonl");
+    for line in after.lines() {
+        assert!(history.contains(line), "run's record not in --history: {line}");
+    }
+}
+
+#[test]
+fn a_corrected_transcript_turn_replaces_its_record_in_the_output() {
+    let d = workspace(1);
+    let (code, _, err) = run(d.revmine().args(["run", "--source", "chats"]));
+    assert_eq!(code, 0, "{err}");
+    let first = ids_in(&d, "out/transcripts.jsonl");
+    let log = d.read("chats/day1.txt");
+    d.write(
+        "chats/day1.txt",
+        log.replace(
+            "Then send a new ETA now and block the afternoon.",
+            "Then send a new ETA now, and block the afternoon for it.",
+        ),
+    );
+    let (code, v, err) = run_json(&d, &["--source", "chats"]);
+    assert_eq!(code, 0, "{err}");
+    let s = source(&v, "chats");
+    assert_eq!(
+        (&s["written"], &s["already_present"], &s["superseded"]),
+        (&Value::from(1), &Value::from(1), &Value::from(1)),
+        "{v}"
+    );
+    let now = ids_in(&d, "out/transcripts.jsonl");
+    assert_eq!(now.len(), 2);
+    assert_eq!(now[0], first[0], "the turn before the correction keeps its record");
+    assert_ne!(now[1], first[1]);
+    let text = d.read("out/transcripts.jsonl");
+    assert!(text.contains("block the afternoon for it"), "{text}");
+    assert!(!text.contains("block the afternoon.\""), "{text}");
+    passes_check(&d, "out/transcripts.jsonl");
+    // the same records `ingest` gives for the file
+    let (code, _, err) = run(d.revmine().args(["ingest", "chats/day1.txt", "-o", "direct.jsonl"]));
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(d.read("direct.jsonl"), text);
+}
+
+#[test]
+fn the_summary_says_what_is_true_of_each_kind() {
+    let d = workspace(2);
+    let (code, _, err) = run(d.revmine().arg("run"));
+    assert_eq!(code, 0, "{err}");
+    let line = |name: &str| -> String {
+        err.lines()
+            .find(|l| l.starts_with(&format!("{name} (")))
+            .unwrap_or_else(|| panic!("no line for {name}: {err}"))
+            .to_string()
+    };
+    let drafts = line("drafts");
+    assert!(drafts.starts_with("drafts (drafts): 2 commits read up to "), "{drafts}");
+    assert!(drafts.contains("1 record found: 1 new, 0 already present; 1 record in output"), "{drafts}");
+    let notes = line("notes");
+    assert!(notes.starts_with("notes (notes): notes read at "), "{notes}");
+    let chats = line("chats");
+    assert_eq!(
+        chats,
+        "chats (transcripts): 2 records found: 2 new, 0 already present; 2 records in output"
+    );
+    assert!(!err.contains("(Drafts)") && !err.contains("1 commits"), "{err}");
+
+    let (code, _, err) = run(d.revmine().arg("run"));
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.lines().any(|l| l.starts_with("drafts (drafts): up to date (no commit since ")
+            && l.ends_with("; 1 record in output")),
+        "{err}"
+    );
+    assert!(
+        err.contains("chats (transcripts): 2 records found, all already present: up to date; 2 records in output"),
+        "{err}"
+    );
+    assert!(!err.contains("0 commits"), "{err}");
 }
 
 #[test]
