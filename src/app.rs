@@ -751,8 +751,7 @@ fn notes_history(
                     lines.extend(crate::notes::what_changed(
                         &old,
                         &new,
-                        &note.repo,
-                        &note.path,
+                        (&note.repo, &note.path),
                         since,
                         &commit[..12],
                         secrets,

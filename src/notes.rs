@@ -295,11 +295,11 @@ struct ChangeMeta<'a> {
 /// "What changed" exchanges between two versions of a note: for each section
 /// whose answer changed, the user asks what changed in it since the earlier
 /// version's date, and the assistant answers with the lines that came and went.
+/// `(repo, file)` say where the note lives, as for [`convert`].
 pub fn what_changed(
     old: &str,
     new: &str,
-    repo: &str,
-    file: &str,
+    (repo, file): (&str, &str),
     since: &str,
     commit: &str,
     secrets: Option<&crate::secrets::Scanner>,
@@ -1181,7 +1181,10 @@ Minimum target for next version:
         let v2 = v1.replace("Late.", "Very late.");
         let (a, _) = run(v1, "p.md", &opts);
         let (b, _) = run(&v2, "p.md", &opts);
-        assert_eq!(a[0]["id"], b[0]["id"], "the untouched section before the edit");
+        assert_eq!(
+            a[0]["id"], b[0]["id"],
+            "the untouched section before the edit"
+        );
         assert_ne!(a[1]["id"], b[1]["id"], "the edited section");
         assert_ne!(a[2]["id"], b[2]["id"], "its prior turns quote the edit");
         // the same note in another repository or folder is another record

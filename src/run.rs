@@ -616,7 +616,12 @@ fn record_head(line: &str, path: &Path, n: usize) -> Result<Head, Error> {
             path.display(),
         ),
     })?;
-    let text = |key: &str| raw.meta.get(key).and_then(|v| v.as_str()).map(str::to_string);
+    let text = |key: &str| {
+        raw.meta
+            .get(key)
+            .and_then(|v| v.as_str())
+            .map(str::to_string)
+    };
     Ok(Head {
         id: xxh3_128(raw.id.as_bytes()),
         origin: text("origin"),

@@ -216,7 +216,12 @@ fn output_from(cwd: &std::path::Path, cmd: &str, arg: &str, out: &std::path::Pat
 
 /// `plans`, `./plans`, `/abs/plans` and `.` from inside `plans` name one folder:
 /// every record, id and `meta` included, is the same.
-fn same_for_four_spellings(root: &std::path::Path, cmd: &str, folder: &str, inside: &str) -> String {
+fn same_for_four_spellings(
+    root: &std::path::Path,
+    cmd: &str,
+    folder: &str,
+    inside: &str,
+) -> String {
     let out = root.join("spelled.jsonl");
     let abs = root.join(folder).join(inside);
     let join = |a: &str| {
@@ -251,7 +256,10 @@ fn ids_and_provenance_do_not_depend_on_how_a_path_is_spelled() {
     let d = Dir::new();
     d.write("plans/plan.md", PLAN);
     let recs = records(&same_for_four_spellings(d.path(), "notes", "plans", "."));
-    assert_eq!((&recs[0]["meta"]["repo"], &recs[0]["meta"]["file"]), (&"plans".into(), &"plan.md".into()));
+    assert_eq!(
+        (&recs[0]["meta"]["repo"], &recs[0]["meta"]["file"]),
+        (&"plans".into(), &"plan.md".into())
+    );
     // a single file in it: the same records as the folder gives
     let file = same_for_four_spellings(d.path(), "notes", "plans", "plan.md");
     assert_eq!(records(&file), recs);
@@ -275,7 +283,12 @@ fn ids_and_provenance_do_not_depend_on_how_a_path_is_spelled() {
     // transcripts
     let d = Dir::new();
     d.write("chats/log.txt", LOG);
-    let recs = records(&same_for_four_spellings(d.path(), "ingest", "chats", "log.txt"));
+    let recs = records(&same_for_four_spellings(
+        d.path(),
+        "ingest",
+        "chats",
+        "log.txt",
+    ));
     assert_eq!(
         (&recs[0]["meta"]["repo"], &recs[0]["meta"]["file"]),
         (&"chats".into(), &"log.txt".into())

@@ -457,7 +457,10 @@ fn a_corrected_turn_is_a_new_record() {
     let b = run("s.json", &fixed, Format::ShareGpt, 3);
     assert_eq!(a.records[0]["id"], b.records[0]["id"]);
     assert_ne!(a.records[1]["id"], b.records[1]["id"], "the corrected turn");
-    assert_ne!(a.records[2]["id"], b.records[2]["id"], "quotes it as a prior turn");
+    assert_ne!(
+        a.records[2]["id"], b.records[2]["id"],
+        "quotes it as a prior turn"
+    );
 }
 
 #[test]
