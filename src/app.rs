@@ -900,11 +900,12 @@ pub struct NotesArgs {
     pub json: bool,
 }
 
-/// "What changed" records from the history of the notes in `repo`: each
-/// revision of a note, against the version before it, dated by that version.
+/// "What changed" records from the history of the notes in `repo` (at
+/// `at`): each revision of a note, against the version before it, dated by
+/// that version.
 fn notes_history(
     repo: &Path,
-    given: &Path,
+    at: &crate::source::git::Location,
     keep: &(dyn Fn(&str) -> bool + Sync),
     max_bytes: u64,
     secrets: Option<&crate::secrets::Scanner>,
@@ -933,11 +934,11 @@ fn notes_history(
                 if let (Some(old), Some(new), Some(since)) = (c.old, c.new, since.as_deref())
                     && let (Ok(old), Ok(new)) = (reader.text(old.id), reader.text(new.id))
                 {
-                    let label = format!("{}/{}", given.display(), c.path);
+                    let note = at.join(&c.path);
                     lines.extend(crate::notes::what_changed(
                         &old,
                         &new,
-                        &label,
+                        (&note.repo, &note.path),
                         since,
                         &commit[..12],
                         secrets,
@@ -953,16 +954,20 @@ fn notes_history(
     Ok(lines)
 }
 
-/// `revmine notes`: planning and status notes (files, folders, or a repo at a
-/// revision) become one conversation per note, written atomically.
-pub fn notes(args: &NotesArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exit, Error> {
-    use crate::notes::{NotesOptions, NotesSummary};
-    let inputs: Vec<&Path> = args.paths.iter().map(PathBuf::as_path).collect();
-    crate::output::refuse_overlap(
-        &args.cwd,
-        &inputs,
-        &args.output.as_deref().into_iter().collect::<Vec<_>>(),
-    )?;
+/// What `notes` read: its records (JSONL lines, in order), its counts, and
+/// where each note it read lives (a note with no section still counts: its
+/// earlier records are out of date).
+#[derive(Debug, Default)]
+pub(crate) struct NotesRead {
+    pub lines: Vec<String>,
+    pub summary: crate::notes::NotesSummary,
+    pub notes: Vec<crate::source::git::Location>,
+}
+
+/// Reads the notes `args` names into records, writing nothing.
+pub(crate) fn read_notes(args: &NotesArgs) -> Result<NotesRead, Error> {
+    use crate::notes::NotesOptions;
+    use crate::source::git::{locate, slashed};
     let config = Config::load(args.config.as_deref(), &args.cwd)?;
     let n = &config.notes;
     let mut opts = NotesOptions {
@@ -996,8 +1001,7 @@ pub fn notes(args: &NotesArgs, out: &mut dyn Write, err: &mut dyn Write) -> Resu
     };
     let keep =
         |p: &str| globs.is_match(p) || Path::new(p).file_name().is_some_and(|f| globs.is_match(f));
-    let mut summary = NotesSummary::default();
-    let mut lines: Vec<String> = Vec::new();
+    let mut read = NotesRead::default();
     let mut unreadable = 0u64;
     stdin_at_most_once(&args.paths, "PATH")?;
     for given in &args.paths {
@@ -1013,11 +1017,12 @@ pub fn notes(args: &NotesArgs, out: &mut dyn Write, err: &mut dyn Write) -> Resu
                 flag: "PATH",
                 message: "standard input is not UTF-8 text".into(),
             })?;
-            lines.extend(crate::notes::convert(
+            read.lines.extend(crate::notes::convert(
                 &text,
+                "",
                 STDIN_LABEL,
                 &opts,
-                &mut summary,
+                &mut read.summary,
             ));
             continue;
         }
@@ -1026,16 +1031,19 @@ pub fn notes(args: &NotesArgs, out: &mut dyn Write, err: &mut dyn Write) -> Resu
             path: given.clone(),
             source,
         };
-        // (label, text) of each note this argument names.
-        let mut notes: Vec<(String, String)> = Vec::new();
+        // Ids and provenance name the repository or folder and the path
+        // inside it, never `given` as typed.
+        let at = locate(&path);
+        // (where, text) of each note this argument names.
+        let mut notes: Vec<(crate::source::git::Location, String)> = Vec::new();
         if args.history && path.is_dir() && crate::source::git::is_repo(&path) {
-            lines.extend(notes_history(
+            read.lines.extend(notes_history(
                 &path,
-                given,
+                &at,
                 &keep,
                 config.mine.max_file_bytes,
                 opts.secrets.as_deref(),
-                &mut summary,
+                &mut read.summary,
             )?);
         }
         if path.is_dir() && crate::source::git::is_repo(&path) {
@@ -1046,7 +1054,7 @@ pub fn notes(args: &NotesArgs, out: &mut dyn Write, err: &mut dyn Write) -> Resu
                 config.mine.max_file_bytes,
             )? {
                 match text {
-                    Ok(t) => notes.push((format!("{}/{file}", given.display()), t)),
+                    Ok(t) => notes.push((at.join(&file), t)),
                     Err(_) => unreadable += 1,
                 }
             }
@@ -1054,9 +1062,8 @@ pub fn notes(args: &NotesArgs, out: &mut dyn Write, err: &mut dyn Write) -> Resu
             let files = walk_files(&path, |p| p.to_str().is_some_and(&keep))?;
             for rel in files {
                 let f = path.join(&rel);
-                let label = given.join(&rel).display().to_string();
                 match std::fs::read(&f).map(String::from_utf8) {
-                    Ok(Ok(t)) => notes.push((label, t)),
+                    Ok(Ok(t)) => notes.push((at.join(&slashed(&rel)), t)),
                     Ok(Err(_)) => unreadable += 1,
                     Err(e) => {
                         return Err(Error::Read {
@@ -1072,15 +1079,35 @@ pub fn notes(args: &NotesArgs, out: &mut dyn Write, err: &mut dyn Write) -> Resu
                 flag: "PATH",
                 message: format!("`{}` is not UTF-8 text", given.display()),
             })?;
-            notes.push((given.display().to_string(), text));
+            notes.push((at, text));
         }
-        for (label, text) in notes {
-            lines.extend(crate::notes::convert(&text, &label, &opts, &mut summary));
+        for (note, text) in notes {
+            read.lines.extend(crate::notes::convert(
+                &text,
+                &note.repo,
+                &note.path,
+                &opts,
+                &mut read.summary,
+            ));
+            read.notes.push(note);
         }
     }
     if unreadable > 0 {
-        summary.skipped.insert("unreadable_file", unreadable);
+        read.summary.skipped.insert("unreadable_file", unreadable);
     }
+    Ok(read)
+}
+
+/// `revmine notes`: planning and status notes (files, folders, or a repo at a
+/// revision) become one conversation per note, written atomically.
+pub fn notes(args: &NotesArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exit, Error> {
+    let inputs: Vec<&Path> = args.paths.iter().map(PathBuf::as_path).collect();
+    crate::output::refuse_overlap(
+        &args.cwd,
+        &inputs,
+        &args.output.as_deref().into_iter().collect::<Vec<_>>(),
+    )?;
+    let NotesRead { lines, summary, .. } = read_notes(args)?;
     let target = write_jsonl(
         lines.iter().map(String::as_str),
         args.output.as_deref(),
@@ -1128,7 +1155,7 @@ pub struct IngestArgs {
 /// `revmine ingest`: transcripts become chat records, streamed to the output;
 /// the output is replaced only when every file was read (or `--keep-going`).
 pub fn ingest(args: &IngestArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exit, Error> {
-    use crate::ingest::{IngestOptions, ingest_file, ingest_reader};
+    use crate::ingest::{IngestOptions, ingest_file_at, ingest_reader};
     stdin_at_most_once(&args.files, "FILE")?;
     let inputs: Vec<&Path> = args.files.iter().map(PathBuf::as_path).collect();
     crate::output::refuse_overlap(
@@ -1182,9 +1209,14 @@ pub fn ingest(args: &IngestArgs, out: &mut dyn Write, err: &mut dyn Write) -> Re
         let ingested = if given.as_os_str() == "-" {
             ingest_reader(std::io::stdin().lock(), STDIN_LABEL, &opts, &mut emit)
         } else {
-            ingest_file(
-                &args.cwd.join(given),
+            let path = args.cwd.join(given);
+            // Records name the file by where it lives, not by how it was typed.
+            let at = crate::source::git::locate(&path);
+            ingest_file_at(
+                &path,
                 &given.display().to_string(),
+                &at.repo,
+                &at.path,
                 &opts,
                 &mut emit,
             )

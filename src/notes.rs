@@ -158,6 +158,9 @@ fn default_rules() -> Vec<(Regex, String)> {
 #[derive(Serialize)]
 struct Meta<'a> {
     origin: &'static str,
+    /// The repository or folder identity, never a path as typed.
+    repo: &'a str,
+    /// The note's path inside `repo`.
     file: &'a str,
     section: &'a str,
     index: usize,
@@ -212,16 +215,24 @@ fn read_note(text: &str, label: &str, summary: &mut NotesSummary) -> Note {
     Note { subject, sections }
 }
 
-/// Converts one note (text, named `label` = its path in records) into chat
-/// record JSONL lines (no newline), in order.
+/// Converts one note (its text; `repo` the identity of the repository or
+/// folder holding it and `file` its path there, see
+/// [`crate::source::git::locate`]) into chat record JSONL lines (no
+/// newline), in order.
+///
+/// A record's id hashes where it comes from (repo, file, heading, position)
+/// *and* what it says (input and output): an edited section, or a later
+/// section whose prior turns quote it, gets a new id, so a periodic run sees
+/// the new version instead of keeping the old one under the old id.
 pub fn convert(
     text: &str,
-    label: &str,
+    repo: &str,
+    file: &str,
     opts: &NotesOptions,
     summary: &mut NotesSummary,
 ) -> Vec<String> {
     summary.notes += 1;
-    let note = read_note(text, label, summary);
+    let note = read_note(text, file, summary);
     let window = opts.turns.clamp(1, 3);
     let mut history: Vec<(Speaker, String)> = Vec::new();
     let mut out = Vec::new();
@@ -244,7 +255,7 @@ pub fn convert(
         let input = chat_input(&prior, &question);
         let id = format!(
             "nt_{:032x}",
-            xxh3_128(format!("{label}\0{heading}\0{k}").as_bytes())
+            xxh3_128(format!("{repo}\0{file}\0{heading}\0{k}\0{input}\0{answer}").as_bytes())
         );
         let record = Chat {
             id: &id,
@@ -254,7 +265,8 @@ pub fn convert(
             output: &answer,
             meta: Meta {
                 origin: "notes",
-                file: label,
+                repo,
+                file,
                 section: &heading,
                 index: k,
             },
@@ -273,6 +285,7 @@ pub fn convert(
 #[derive(Serialize)]
 struct ChangeMeta<'a> {
     origin: &'static str,
+    repo: &'a str,
     file: &'a str,
     section: &'a str,
     since: &'a str,
@@ -282,18 +295,19 @@ struct ChangeMeta<'a> {
 /// "What changed" exchanges between two versions of a note: for each section
 /// whose answer changed, the user asks what changed in it since the earlier
 /// version's date, and the assistant answers with the lines that came and went.
+/// `(repo, file)` say where the note lives, as for [`convert`].
 pub fn what_changed(
     old: &str,
     new: &str,
-    label: &str,
+    (repo, file): (&str, &str),
     since: &str,
     commit: &str,
     secrets: Option<&crate::secrets::Scanner>,
     summary: &mut NotesSummary,
 ) -> Vec<String> {
     let mut scratch = NotesSummary::default();
-    let before = read_note(old, label, &mut scratch);
-    let after = read_note(new, label, summary);
+    let before = read_note(old, file, &mut scratch);
+    let after = read_note(new, file, summary);
     let mut out = Vec::new();
     for (heading, answer) in &after.sections {
         let Some((_, was)) = before.sections.iter().find(|(h, _)| h == heading) else {
@@ -347,7 +361,7 @@ pub fn what_changed(
         let input = chat_input(&[], &question);
         let id = format!(
             "nc_{:032x}",
-            xxh3_128(format!("{label}\0{heading}\0{commit}").as_bytes())
+            xxh3_128(format!("{repo}\0{file}\0{heading}\0{commit}").as_bytes())
         );
         let record = Chat {
             id: &id,
@@ -357,7 +371,8 @@ pub fn what_changed(
             output: &answer_text,
             meta: ChangeMeta {
                 origin: "notes_history",
-                file: label,
+                repo,
+                file,
                 section: heading,
                 since,
                 commit,
@@ -931,7 +946,7 @@ Minimum target for next version:
 
     fn run(text: &str, label: &str, opts: &NotesOptions) -> (Vec<Value>, NotesSummary) {
         let mut summary = NotesSummary::default();
-        let records = convert(text, label, opts, &mut summary)
+        let records = convert(text, "notes", label, opts, &mut summary)
             .iter()
             .map(|l| serde_json::from_str(l).unwrap())
             .collect();
@@ -1143,12 +1158,40 @@ Minimum target for next version:
         assert_ne!(ids(&a), ids(&c));
         let expected = format!(
             "nt_{:032x}",
-            xxh3_128("a.md\0Current State (Measured)\x000".as_bytes())
+            xxh3_128(
+                format!(
+                    "notes\0a.md\0Current State (Measured)\x000\0{}\0{}",
+                    field(&a[0], "input"),
+                    field(&a[0], "output")
+                )
+                .as_bytes()
+            )
         );
         assert_eq!(field(&a[0], "id"), expected);
+        assert_eq!(a[0]["meta"]["repo"], "notes");
         let mut all = ids(&a);
         all.dedup();
         assert_eq!(all.len(), 3);
+    }
+
+    #[test]
+    fn an_edited_section_gets_new_ids_for_itself_and_what_quotes_it() {
+        let opts = NotesOptions::default();
+        let v1 = "# P\n\n## Status\n\nGreen.\n\n## Risks\n\nLate.\n\n## Next Steps\n\nShip.\n";
+        let v2 = v1.replace("Late.", "Very late.");
+        let (a, _) = run(v1, "p.md", &opts);
+        let (b, _) = run(&v2, "p.md", &opts);
+        assert_eq!(
+            a[0]["id"], b[0]["id"],
+            "the untouched section before the edit"
+        );
+        assert_ne!(a[1]["id"], b[1]["id"], "the edited section");
+        assert_ne!(a[2]["id"], b[2]["id"], "its prior turns quote the edit");
+        // the same note in another repository or folder is another record
+        let mut s = NotesSummary::default();
+        let other = convert(v1, "elsewhere", "p.md", &opts, &mut s);
+        let other: Value = serde_json::from_str(&other[0]).unwrap();
+        assert_ne!(a[0]["id"], other["id"]);
     }
 
     #[test]
@@ -1189,7 +1232,7 @@ Minimum target for next version:
         ];
         for text in inputs {
             let mut s = NotesSummary::default();
-            for line in convert(text, "", &NotesOptions::default(), &mut s) {
+            for line in convert(text, "", "", &NotesOptions::default(), &mut s) {
                 let v: Value = serde_json::from_str(&line).unwrap();
                 check_chat_input(field(&v, "input"), 4).unwrap();
                 assert!(!field(&v, "output").is_empty());

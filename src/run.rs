@@ -94,6 +94,8 @@ pub struct SourceReport {
     pub found: u64,
     pub written: u64,
     pub already_present: u64,
+    /// Records removed from the output as out of date (see [`Supersede`]).
+    pub superseded: u64,
     pub total: u64,
     pub skipped: BTreeMap<String, u64>,
     pub seconds: f64,
@@ -210,32 +212,83 @@ pub fn run(args: &RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<E
         writeln!(out, "{v}").map_err(crate::app::stdout_error)?;
     } else {
         for r in &reports {
-            let line = match &r.error {
-                Some(e) => format!("{}: FAILED: {e}", r.name),
-                None => format!(
-                    "{} ({:?}): {} commits, {} records found, {} new, {} already present, {} in output{}{}",
-                    r.name,
-                    r.kind,
-                    r.commits,
-                    r.found,
-                    r.written,
-                    r.already_present,
-                    r.total,
-                    if r.rewritten {
-                        "; history was rewritten, re-mined whole"
-                    } else {
-                        ""
-                    },
-                    skipped_text(&r.skipped),
-                ),
-            };
-            writeln!(err, "{line}").ok();
+            writeln!(err, "{}", summary_line(r)).ok();
         }
         if args.shard.is_some() && reports.is_empty() {
             writeln!(err, "revmine run: no source falls in this shard").ok();
         }
     }
     Ok(if failures > 0 { Exit::Failed } else { Exit::Ok })
+}
+
+/// A source's kind as the config spells it.
+fn kind_name(kind: RunKind) -> &'static str {
+    match kind {
+        RunKind::Drafts => "drafts",
+        RunKind::Notes => "notes",
+        RunKind::Transcripts => "transcripts",
+    }
+}
+
+/// One source's line of the human summary: only what is true of that kind
+/// of source (transcripts have no commits; notes are re-read at a commit).
+fn summary_line(r: &SourceReport) -> String {
+    use crate::app::count;
+    let head = format!("{} ({})", r.name, kind_name(r.kind));
+    if let Some(e) = &r.error {
+        return format!("{head}: FAILED: {e}");
+    }
+    let in_output = format!("{} in output", count(r.total as usize, "record"));
+    let short = |c: &Option<String>| {
+        c.as_deref()
+            .map(|c| c.get(..8).unwrap_or(c).to_string())
+            .unwrap_or_default()
+    };
+    match r.status {
+        "up_to_date" => {
+            return format!(
+                "{head}: up to date (no commit since {}); {in_output}",
+                short(&r.commit)
+            );
+        }
+        "empty" => return format!("{head}: the repository has no commits yet; {in_output}"),
+        _ => {}
+    }
+    let mut parts = Vec::new();
+    match r.kind {
+        RunKind::Drafts => parts.push(format!(
+            "{} read up to {}",
+            count(r.commits as usize, "commit"),
+            short(&r.commit)
+        )),
+        RunKind::Notes => parts.push(format!("notes read at {}", short(&r.commit))),
+        RunKind::Transcripts => {}
+    }
+    let found = count(r.found as usize, "record");
+    if r.found == 0 {
+        parts.push("no records found".to_string());
+    } else if r.written == 0 && r.superseded == 0 {
+        parts.push(format!("{found} found, all already present: up to date"));
+    } else {
+        parts.push(format!(
+            "{found} found: {} new, {} already present",
+            r.written, r.already_present
+        ));
+    }
+    if r.superseded > 0 {
+        parts.push(format!(
+            "{} removed as out of date",
+            count(r.superseded as usize, "record")
+        ));
+    }
+    if r.rewritten {
+        parts.push("history was rewritten, re-mined whole".to_string());
+    }
+    format!(
+        "{head}: {}; {in_output}{}",
+        parts.join("; "),
+        skipped_text(&r.skipped)
+    )
 }
 
 fn skipped_text(skipped: &BTreeMap<String, u64>) -> String {
@@ -261,6 +314,7 @@ impl SourceReport {
             found: 0,
             written: 0,
             already_present: 0,
+            superseded: 0,
             total: 0,
             skipped: BTreeMap::new(),
             seconds: 0.0,
@@ -335,6 +389,8 @@ fn run_source(
     let produced = tmp.path().join("records.jsonl");
     // (id hash, line) of every record this run found, in order.
     let mut mined: Vec<(u128, String)> = Vec::new();
+    // Which records of the output the ones found this run make out of date.
+    let mut supersede = Supersede::Nothing;
     let mut sink = Vec::new();
     let mut quiet = Vec::new();
     match s.kind {
@@ -359,6 +415,14 @@ fn run_source(
                 report.status = "up_to_date";
                 report.total = state.records;
                 return Ok(report);
+            }
+            if s.kind == RunKind::Drafts && report.rewritten {
+                // Pairs from commits the new history no longer holds are
+                // dropped; the whole re-mine below finds what replaces them.
+                supersede = Supersede::Unreachable {
+                    repo: repo.identity.clone(),
+                    reachable: repo.reachable(&target)?,
+                };
             }
             if s.kind == RunKind::Drafts {
                 let mine_args = crate::app::MineArgs {
@@ -387,10 +451,12 @@ fn run_source(
                     .collect();
             } else {
                 // Notes are whole documents: any new commit re-reads them at
-                // the target, and ids keep what was written before.
+                // the target, and each note's records are replaced by those
+                // of its current version (a record whose text did not change
+                // keeps its id and stays).
                 let notes_args = crate::app::NotesArgs {
                     paths: vec![relative(&path, base)],
-                    output: Some(produced.clone()),
+                    output: None,
                     config: args.config.clone(),
                     cwd: base.to_path_buf(),
                     rev: Some(target.clone()),
@@ -398,7 +464,14 @@ fn run_source(
                     history: false,
                     json: true,
                 };
-                crate::app::notes(&notes_args, &mut sink, &mut quiet)?;
+                let read = crate::app::read_notes(&notes_args)?;
+                for line in read.lines {
+                    mined.push((record_head(&line, &produced, 0)?.id, line));
+                }
+                supersede = Supersede::Documents {
+                    origin: "notes",
+                    read: read.notes.into_iter().map(|l| (l.repo, l.path)).collect(),
+                };
             }
         }
         RunKind::Transcripts => {
@@ -425,13 +498,39 @@ fn run_source(
                     message: String::from_utf8_lossy(&quiet).trim().to_string(),
                 });
             }
+            // Transcripts are re-read whole: each file's records are replaced
+            // by those of its current text.
+            supersede = Supersede::Documents {
+                origin: "transcript",
+                read: files
+                    .iter()
+                    .map(|f| {
+                        let l = crate::source::git::locate(f);
+                        (l.repo, l.path)
+                    })
+                    .collect(),
+            };
         }
     }
-    let existing = count_existing(&output)?;
-    each_record(&produced, |id, line| mined.push((id, line)))?;
+    each_record(&produced, |head, line| mined.push((head.id, line)))?;
+    // The output's records, less those the records found make out of date.
+    let found: HashSet<u128> = mined.iter().map(|(id, _)| *id).collect();
+    let mut kept: Vec<String> = Vec::new();
+    let mut existing: HashSet<u128> = HashSet::new();
+    each_record(&output, |head, line| {
+        if supersede.drops(&head, &found) {
+            report.superseded += 1;
+        } else {
+            existing.insert(head.id);
+            kept.push(line);
+        }
+    })?;
     let new_lines = new_records(mined, &existing, &mut report);
-    report.total = existing.len() as u64 + new_lines.len() as u64;
-    if !new_lines.is_empty() || !output.exists() {
+    report.total = kept.len() as u64 + new_lines.len() as u64;
+    if report.superseded > 0 {
+        kept.extend(new_lines);
+        replace_atomically(&output, &kept)?;
+    } else if !new_lines.is_empty() || !output.exists() {
         append_atomically(&output, &new_lines)?;
     }
     crash_point("after_output");
@@ -490,15 +589,55 @@ fn transcript_files(dir: &Path, globs: &[String]) -> Result<Vec<PathBuf>, Error>
     Ok(files)
 }
 
-/// Calls `each` with the id hash and text of every record line of `path`
-/// (a missing file has none). A line that is not a record with an id means
-/// the file is not ours to append to: an error naming it, nothing written.
-fn each_record(path: &Path, mut each: impl FnMut(u128, String)) -> Result<(), Error> {
+/// What `run` needs of a record: its id (hashed) and the provenance that
+/// says which document or commits it came from.
+#[derive(Debug, Default)]
+struct Head {
+    id: u128,
+    origin: Option<String>,
+    repo: Option<String>,
+    file: Option<String>,
+    /// A mined pair's `rejected_commit` and `chosen_commit`.
+    commits: Vec<String>,
+}
+
+/// Reads `line` (line `n` of `path`, for the error) as a record with an id.
+fn record_head(line: &str, path: &Path, n: usize) -> Result<Head, Error> {
     #[derive(Deserialize)]
-    struct Id<'a> {
+    struct Raw<'a> {
         #[serde(borrow)]
         id: std::borrow::Cow<'a, str>,
+        #[serde(default)]
+        meta: serde_json::Value,
     }
+    let raw: Raw<'_> = serde_json::from_str(line).map_err(|e| Error::Input {
+        message: format!(
+            "{}:{n}: not a record with an id ({e}); fix or move the file, nothing was written",
+            path.display(),
+        ),
+    })?;
+    let text = |key: &str| {
+        raw.meta
+            .get(key)
+            .and_then(|v| v.as_str())
+            .map(str::to_string)
+    };
+    Ok(Head {
+        id: xxh3_128(raw.id.as_bytes()),
+        origin: text("origin"),
+        repo: text("repo"),
+        file: text("file"),
+        commits: ["rejected_commit", "chosen_commit"]
+            .iter()
+            .filter_map(|k| text(k))
+            .collect(),
+    })
+}
+
+/// Calls `each` with the head and text of every record line of `path` (a
+/// missing file has none). A line that is not a record with an id means the
+/// file is not ours to write to: an error naming it, nothing written.
+fn each_record(path: &Path, mut each: impl FnMut(Head, String)) -> Result<(), Error> {
     let file = match File::open(path) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
@@ -517,15 +656,8 @@ fn each_record(path: &Path, mut each: impl FnMut(u128, String)) -> Result<(), Er
         if line.trim().is_empty() {
             continue;
         }
-        let id: Id<'_> = serde_json::from_str(&line).map_err(|e| Error::Input {
-            message: format!(
-                "{}:{}: not a record with an id ({e}); fix or move the file, nothing was appended",
-                path.display(),
-                n + 1
-            ),
-        })?;
-        let hash = xxh3_128(id.id.as_bytes());
-        each(hash, line);
+        let head = record_head(&line, path, n + 1)?;
+        each(head, line);
     }
     Ok(())
 }
@@ -533,10 +665,57 @@ fn each_record(path: &Path, mut each: impl FnMut(u128, String)) -> Result<(), Er
 /// The ids already in `output`.
 fn count_existing(output: &Path) -> Result<HashSet<u128>, Error> {
     let mut ids = HashSet::new();
-    each_record(output, |id, _| {
-        ids.insert(id);
+    each_record(output, |head, _| {
+        ids.insert(head.id);
     })?;
     Ok(ids)
+}
+
+/// Which records already in a source's output a run replaces: the rule the
+/// README's `run` section states.
+#[derive(Debug)]
+enum Supersede {
+    /// Nothing: new records are only added.
+    Nothing,
+    /// Notes and transcripts are re-read whole, so for every document read
+    /// (`origin`, and `(repo, file)` as records name it) the records of its
+    /// current version are the truth: one of its records that was not found
+    /// again (an edited section, a corrected turn, or a later record quoting
+    /// either) is out of date and removed.
+    Documents {
+        origin: &'static str,
+        read: HashSet<(String, String)>,
+    },
+    /// After a rewritten history (amend, rebase, force-push): a pair of this
+    /// repository naming a commit the new history does not hold is removed;
+    /// the re-mine writes the pairs of the new history.
+    Unreachable {
+        repo: String,
+        reachable: HashSet<String>,
+    },
+}
+
+impl Supersede {
+    /// True when `head`, a record in the output, is out of date; `found`
+    /// holds the ids of the records this run found.
+    fn drops(&self, head: &Head, found: &HashSet<u128>) -> bool {
+        match self {
+            Supersede::Nothing => false,
+            Supersede::Documents { origin, read } => {
+                !found.contains(&head.id)
+                    && head.origin.as_deref() == Some(*origin)
+                    && match (&head.repo, &head.file) {
+                        (Some(repo), Some(file)) => read.contains(&(repo.clone(), file.clone())),
+                        _ => false,
+                    }
+            }
+            Supersede::Unreachable { repo, reachable } => {
+                head.origin.as_deref() == Some("git")
+                    && head.repo.as_deref() == Some(repo.as_str())
+                    && head.commits.iter().any(|c| !reachable.contains(c))
+            }
+        }
+    }
 }
 
 /// The found records whose ids the output does not hold yet, in order.
@@ -602,6 +781,47 @@ fn append_atomically(output: &Path, lines: &[String]) -> Result<(), Error> {
         if needs_newline {
             w.write_all(b"\n").map_err(err)?;
         }
+        for line in lines {
+            w.write_all(line.as_bytes()).map_err(err)?;
+            w.write_all(b"\n").map_err(err)?;
+            crash_point("mid_output");
+        }
+        w.flush().map_err(err)?;
+    }
+    tmp.as_file().sync_all().map_err(err)?;
+    crash_point("before_rename");
+    tmp.persist(output).map_err(|e| err(e.error))?;
+    sync_dir(dir)
+}
+
+/// Replaces `output` atomically with exactly `lines` (when a run removes
+/// out-of-date records, so appending is not enough): a temp file beside it
+/// (keeping the old file's permissions), fsync, rename, fsync of the
+/// directory. A crash at any point leaves the old output or the new one.
+fn replace_atomically(output: &Path, lines: &[String]) -> Result<(), Error> {
+    let err = |source| Error::Write {
+        path: output.to_path_buf(),
+        source,
+    };
+    let dir = match output.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".revmine-")
+        .tempfile_in(dir)
+        .map_err(err)?;
+    let mode = match std::fs::metadata(output) {
+        Ok(m) => m.permissions(),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::Permissions::from_mode(0o644)
+        }
+        Err(e) => return Err(err(e)),
+    };
+    tmp.as_file().set_permissions(mode).map_err(err)?;
+    {
+        let mut w = std::io::BufWriter::new(tmp.as_file_mut());
         for line in lines {
             w.write_all(line.as_bytes()).map_err(err)?;
             w.write_all(b"\n").map_err(err)?;

@@ -62,7 +62,9 @@ fn notes_read_a_repository_at_a_revision() {
     assert_eq!(summary["summary"]["records"], 2);
     let recs = records(&std::fs::read_to_string(r.dir.path().join("n.jsonl")).expect("output"));
     assert_eq!(recs[1]["meta"]["section"], "Next Deliverable");
-    assert_eq!(recs[1]["meta"]["file"], "repo/plan.md");
+    // provenance names the repository and the path inside it, not `repo/` as typed
+    assert_eq!(recs[1]["meta"]["repo"], "repo");
+    assert_eq!(recs[1]["meta"]["file"], "plan.md");
 }
 
 const LOG: &str = "User: I missed yesterday's deadline.\nAssistant: Let's reset with essentials.\n\
@@ -258,4 +260,94 @@ fn dash_reads_standard_input_wherever_a_command_reads_one_input() {
         assert!(err.contains("standard input"), "{args:?}: {err}");
         assert!(!err.contains("No such file"), "{args:?}: {err}");
     }
+}
+
+/// Runs `revmine <cmd> <arg> -o <abs output>` from `cwd`; returns the output.
+fn output_from(cwd: &std::path::Path, cmd: &str, arg: &str, out: &std::path::Path) -> String {
+    let mut c = assert_cmd::Command::new(env!("CARGO_BIN_EXE_revmine"));
+    c.current_dir(cwd).env_remove("REVMINE_CONFIG");
+    let (code, _, err) = run(c.args([cmd, arg, "-o"]).arg(out));
+    assert_eq!(code, 0, "{cmd} {arg} from {}: {err}", cwd.display());
+    std::fs::read_to_string(out).expect("output")
+}
+
+/// `plans`, `./plans`, `/abs/plans` and `.` from inside `plans` name one folder:
+/// every record, id and `meta` included, is the same.
+fn same_for_four_spellings(
+    root: &std::path::Path,
+    cmd: &str,
+    folder: &str,
+    inside: &str,
+) -> String {
+    let out = root.join("spelled.jsonl");
+    let abs = root.join(folder).join(inside);
+    let join = |a: &str| {
+        if inside == "." {
+            a.to_string()
+        } else {
+            format!("{a}/{inside}")
+        }
+    };
+    let spellings = [
+        (root.to_path_buf(), join(folder)),
+        (root.to_path_buf(), join(&format!("./{folder}"))),
+        (root.to_path_buf(), abs.display().to_string()),
+        (root.join(folder), inside.to_string()),
+    ];
+    let first = output_from(&spellings[0].0, cmd, &spellings[0].1, &out);
+    assert!(!first.is_empty());
+    for (cwd, arg) in &spellings[1..] {
+        assert_eq!(
+            output_from(cwd, cmd, arg, &out),
+            first,
+            "`{cmd} {arg}` from {}",
+            cwd.display()
+        );
+    }
+    first
+}
+
+#[test]
+fn ids_and_provenance_do_not_depend_on_how_a_path_is_spelled() {
+    // a plain folder: named by its own name, files by their path inside it
+    let d = Dir::new();
+    d.write("plans/plan.md", PLAN);
+    let recs = records(&same_for_four_spellings(d.path(), "notes", "plans", "."));
+    assert_eq!(
+        (&recs[0]["meta"]["repo"], &recs[0]["meta"]["file"]),
+        (&"plans".into(), &"plan.md".into())
+    );
+    // a single file in it: the same records as the folder gives
+    let file = same_for_four_spellings(d.path(), "notes", "plans", "plan.md");
+    assert_eq!(records(&file), recs);
+
+    // a repository: named as `mine` names it, files by their path in the repository
+    let mut r = Repo::new();
+    r.commit("plan", &[("docs/plan.md", PLAN)]);
+    let recs = records(&same_for_four_spellings(r.dir.path(), "notes", "repo", "."));
+    assert_eq!(
+        (&recs[0]["meta"]["repo"], &recs[0]["meta"]["file"]),
+        (&"repo".into(), &"docs/plan.md".into())
+    );
+    // the note read from the work tree, or its folder, is the same note
+    std::fs::create_dir_all(r.dir.path().join("repo/docs")).expect("mkdir");
+    std::fs::write(r.dir.path().join("repo/docs/plan.md"), PLAN).expect("write");
+    let file = same_for_four_spellings(r.dir.path(), "notes", "repo", "docs/plan.md");
+    assert_eq!(records(&file), recs);
+    let folder = same_for_four_spellings(r.dir.path(), "notes", "repo", "docs");
+    assert_eq!(records(&folder), recs);
+
+    // transcripts
+    let d = Dir::new();
+    d.write("chats/log.txt", LOG);
+    let recs = records(&same_for_four_spellings(
+        d.path(),
+        "ingest",
+        "chats",
+        "log.txt",
+    ));
+    assert_eq!(
+        (&recs[0]["meta"]["repo"], &recs[0]["meta"]["file"]),
+        (&"chats".into(), &"log.txt".into())
+    );
 }

@@ -858,8 +858,14 @@ fn fuzz_notes() {
             ..opts.clone()
         };
         let mut summary = NotesSummary::default();
-        let a = convert(&text, "notes/plan.md", &opts, &mut summary);
-        let b = convert(&text, "notes/plan.md", &opts, &mut NotesSummary::default());
+        let a = convert(&text, "notes", "plan.md", &opts, &mut summary);
+        let b = convert(
+            &text,
+            "notes",
+            "plan.md",
+            &opts,
+            &mut NotesSummary::default(),
+        );
         prop_assert_eq!(&a, &b, "not deterministic");
         prop_assert_eq!(summary.records, a.len() as u64);
         assert_valid_records(&a, "notes")
@@ -924,6 +930,7 @@ fn deep_nesting_is_an_error_not_a_stack_overflow() {
     let _ = unit::extract(&yaml, "x.md", &UnitOptions::default());
     let _ = convert(
         &yaml,
+        "notes",
         "x.md",
         &NotesOptions::default(),
         &mut NotesSummary::default(),

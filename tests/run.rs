@@ -202,11 +202,28 @@ fn a_second_run_writes_only_what_is_new() {
     assert_eq!(mined, full);
 }
 
+/// The ids of a JSONL file's records, in order.
+fn ids_in(d: &Dir, name: &str) -> Vec<String> {
+    d.read(name)
+        .lines()
+        .map(|l| {
+            let v: Value = serde_json::from_str(l).expect("a record");
+            v["id"].as_str().expect("an id").to_string()
+        })
+        .collect()
+}
+
+/// `revmine check` on one file: every gate that applies passes.
+fn passes_check(d: &Dir, name: &str) {
+    let (code, out, err) = run(d.revmine().args(["check", name]));
+    assert_eq!(code, 0, "{name} fails check:\n{out}{err}\n{}", d.read(name));
+}
+
 #[test]
-fn a_rewritten_history_is_re_mined_without_duplicates() {
+fn a_rewritten_history_replaces_the_pairs_of_the_commits_it_dropped() {
     let d = workspace(4);
     run_json(&d, &["--source", "drafts"]);
-    let before = ids(&d);
+    assert_eq!(ids_in(&d, "out/pairs.jsonl").len(), 3);
     let mut drafts = GitRepo {
         dir: d.path().join("drafts"),
         n: 4,
@@ -218,8 +235,191 @@ fn a_rewritten_history_is_re_mined_without_duplicates() {
     let s = source(&v, "drafts");
     assert_eq!(s["rewritten"], true, "{v}");
     assert_eq!(s["written"], 1, "only the pair of the new commit: {v}");
-    let after = ids(&d);
-    assert!(after.is_superset(&before), "nothing written before is lost");
+    assert_eq!(
+        s["superseded"], 2,
+        "the pairs of the two dropped commits: {v}"
+    );
+    // exactly the pairs a full mine of the new history gives
+    let (code, _, err) = run(d.revmine().args(["mine", "drafts", "-o", "full.jsonl"]));
+    assert_eq!(code, 0, "{err}");
+    let (mut full, mut mined) = (ids_in(&d, "full.jsonl"), ids_in(&d, "out/pairs.jsonl"));
+    full.sort();
+    mined.sort();
+    assert_eq!(mined, full);
+    passes_check(&d, "out/pairs.jsonl");
+}
+
+#[test]
+fn an_amended_commit_leaves_only_its_new_pair_and_the_output_passes_check() {
+    let d = workspace(3);
+    let (code, _, err) = run(d.revmine().args(["run", "--source", "drafts"]));
+    assert_eq!(code, 0, "{err}");
+    let drafts = GitRepo {
+        dir: d.path().join("drafts"),
+        n: 3,
+    };
+    // a typo fixed in the last revision: nearly the same pair as before
+    std::fs::write(
+        d.path().join("drafts/replies.md"),
+        reply(3).replace("block an hour", "block one hour"),
+    )
+    .expect("run test");
+    drafts.git(&["commit", "-q", "-a", "--amend", "--no-edit"]);
+    let (code, v, err) = run_json(&d, &["--source", "drafts"]);
+    assert_eq!(code, 0, "{err}");
+    let s = source(&v, "drafts");
+    assert_eq!(
+        (&s["rewritten"], &s["written"], &s["superseded"]),
+        (&Value::from(true), &Value::from(1), &Value::from(1)),
+        "{v}"
+    );
+    let out = d.read("out/pairs.jsonl");
+    assert!(out.contains("block one hour"), "{out}");
+    assert_eq!(out.lines().count(), 2, "{out}");
+    // the old pair and its amended twin together fail near_duplicates
+    passes_check(&d, "out/pairs.jsonl");
+}
+
+#[test]
+fn an_edited_notes_section_replaces_its_records_in_the_output() {
+    let d = workspace(2);
+    let (code, _, err) = run(d.revmine().args(["run", "--source", "notes"]));
+    assert_eq!(code, 0, "{err}");
+    let before = d.read("out/chat.jsonl");
+    assert!(before.contains("docs draft 2"), "{before}");
+    let mut notes = GitRepo {
+        dir: d.path().join("notes"),
+        n: 2,
+    };
+    notes.commit(
+        "status.md",
+        &status(2).replace("docs draft 2", "docs draft 2, reviewed by Bo"),
+    );
+    let (code, v, err) = run_json(&d, &["--source", "notes"]);
+    assert_eq!(code, 0, "{err}");
+    let s = source(&v, "notes");
+    // the edited section, and the next one whose prior turns quote it
+    assert_eq!(
+        (&s["written"], &s["superseded"], &s["total"]),
+        (&Value::from(2), &Value::from(2), &Value::from(2)),
+        "{v}"
+    );
+    let after = d.read("out/chat.jsonl");
+    assert!(after.contains("docs draft 2, reviewed by Bo"), "{after}");
+    assert!(
+        !after.contains("docs draft 2\\n") && !after.contains("docs draft 2\""),
+        "the old text is gone: {after}"
+    );
+    passes_check(&d, "out/chat.jsonl");
+
+    // `notes` and `notes --history` over the same repository give the same records
+    let (code, _, err) = run(d.revmine().args(["notes", "notes", "-o", "direct.jsonl"]));
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(d.read("direct.jsonl"), after);
+    let (code, _, err) =
+        run(d
+            .revmine()
+            .args(["notes", "notes", "--history", "-o", "history.jsonl"]));
+    assert_eq!(code, 0, "{err}");
+    let history = d.read("history.jsonl");
+    for line in after.lines() {
+        assert!(
+            history.contains(line),
+            "run's record not in --history: {line}"
+        );
+    }
+}
+
+#[test]
+fn a_corrected_transcript_turn_replaces_its_record_in_the_output() {
+    let d = workspace(1);
+    let (code, _, err) = run(d.revmine().args(["run", "--source", "chats"]));
+    assert_eq!(code, 0, "{err}");
+    let first = ids_in(&d, "out/transcripts.jsonl");
+    let log = d.read("chats/day1.txt");
+    d.write(
+        "chats/day1.txt",
+        log.replace(
+            "Then send a new ETA now and block the afternoon.",
+            "Then send a new ETA now, and block the afternoon for it.",
+        ),
+    );
+    let (code, v, err) = run_json(&d, &["--source", "chats"]);
+    assert_eq!(code, 0, "{err}");
+    let s = source(&v, "chats");
+    assert_eq!(
+        (&s["written"], &s["already_present"], &s["superseded"]),
+        (&Value::from(1), &Value::from(1), &Value::from(1)),
+        "{v}"
+    );
+    let now = ids_in(&d, "out/transcripts.jsonl");
+    assert_eq!(now.len(), 2);
+    assert_eq!(
+        now[0], first[0],
+        "the turn before the correction keeps its record"
+    );
+    assert_ne!(now[1], first[1]);
+    let text = d.read("out/transcripts.jsonl");
+    assert!(text.contains("block the afternoon for it"), "{text}");
+    assert!(!text.contains("block the afternoon.\""), "{text}");
+    passes_check(&d, "out/transcripts.jsonl");
+    // the same records `ingest` gives for the file
+    let (code, _, err) = run(d
+        .revmine()
+        .args(["ingest", "chats/day1.txt", "-o", "direct.jsonl"]));
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(d.read("direct.jsonl"), text);
+}
+
+#[test]
+fn the_summary_says_what_is_true_of_each_kind() {
+    let d = workspace(2);
+    let (code, _, err) = run(d.revmine().arg("run"));
+    assert_eq!(code, 0, "{err}");
+    let line = |name: &str| -> String {
+        err.lines()
+            .find(|l| l.starts_with(&format!("{name} (")))
+            .unwrap_or_else(|| panic!("no line for {name}: {err}"))
+            .to_string()
+    };
+    let drafts = line("drafts");
+    assert!(
+        drafts.starts_with("drafts (drafts): 2 commits read up to "),
+        "{drafts}"
+    );
+    assert!(
+        drafts.contains("1 record found: 1 new, 0 already present; 1 record in output"),
+        "{drafts}"
+    );
+    let notes = line("notes");
+    assert!(
+        notes.starts_with("notes (notes): notes read at "),
+        "{notes}"
+    );
+    let chats = line("chats");
+    assert_eq!(
+        chats,
+        "chats (transcripts): 2 records found: 2 new, 0 already present; 2 records in output"
+    );
+    assert!(
+        !err.contains("(Drafts)") && !err.contains("1 commits"),
+        "{err}"
+    );
+
+    let (code, _, err) = run(d.revmine().arg("run"));
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.lines().any(
+            |l| l.starts_with("drafts (drafts): up to date (no commit since ")
+                && l.ends_with("; 1 record in output")
+        ),
+        "{err}"
+    );
+    assert!(
+        err.contains("chats (transcripts): 2 records found, all already present: up to date; 2 records in output"),
+        "{err}"
+    );
+    assert!(!err.contains("0 commits"), "{err}");
 }
 
 #[test]
@@ -337,4 +537,103 @@ fn a_run_killed_at_any_point_resumes_without_loss_or_duplicates() {
         assert_ne!(code, 1, "a source failed after chained kill {at}: {err}");
     }
     assert_eq!(ids(&d), expected);
+}
+
+/// The README logs `revmine run --json >> runs.log` in the repository that
+/// keeps the dataset; the pre-commit check must not take that log for a
+/// dataset (a `runs.jsonl` would be, under the default `*.jsonl` glob).
+#[test]
+fn the_documented_run_log_is_not_judged_as_a_dataset() {
+    let d = workspace(2);
+    let root = GitRepo {
+        dir: d.path().to_path_buf(),
+        n: 0,
+    };
+    root.git(&["init", "-q", "-b", "main"]);
+    let mut log = String::new();
+    for _ in 0..2 {
+        let (code, out, err) = run(d.revmine().args(["run", "--json"]));
+        assert_eq!(code, 0, "{err}");
+        log.push_str(&out);
+    }
+    d.write("runs.log", &log);
+    root.git(&["add", "revmine.toml", "runs.log", "out"]);
+    let (code, out, err) = run(d.revmine().args(["check", "--staged"]));
+    assert_eq!(code, 0, "the documented setup is blocked:\n{out}{err}");
+    // the name the README used to suggest would be
+    d.write("runs.jsonl", &log);
+    root.git(&["add", "runs.jsonl"]);
+    let (code, out, err) = run(d.revmine().args(["check", "--staged"]));
+    assert_eq!(code, 1, "{out}{err}");
+}
+
+/// Edits every source after a first run: a notes section, a transcript's
+/// last assistant turn, and the drafts history rewritten (reset + recommit).
+fn edit_every_source(d: &Dir) {
+    let mut notes = GitRepo {
+        dir: d.path().join("notes"),
+        n: 4,
+    };
+    notes.commit(
+        "status.md",
+        &status(4).replace("docs draft 4", "docs draft 4, signed off"),
+    );
+    let log = d.read("chats/day1.txt");
+    d.write(
+        "chats/day1.txt",
+        log.replace("block the afternoon.", "block the whole afternoon."),
+    );
+    let mut drafts = GitRepo {
+        dir: d.path().join("drafts"),
+        n: 3,
+    };
+    drafts.git(&["reset", "-q", "--hard", "HEAD~1"]);
+    drafts.commit("replies.md", &reply(30));
+}
+
+/// The supersede path (outputs rewritten, not appended) killed at each of
+/// its points: the outputs hold no record twice and none that is neither an
+/// old nor a new one, and the resumed run ends where an uninterrupted one does.
+#[test]
+fn a_run_replacing_records_killed_at_any_point_resumes_to_the_same_outputs() {
+    let clean = workspace(4);
+    run(clean.revmine().arg("run"));
+    let before = ids(&clean);
+    edit_every_source(&clean);
+    let (code, v, err) = run_json(&clean, &[]);
+    assert_eq!(code, 0, "{err}");
+    for name in ["drafts", "notes", "chats"] {
+        assert!(source(&v, name)["superseded"].as_u64() > Some(0), "{v}");
+    }
+    let expected = ids(&clean);
+    for f in ["pairs", "chat", "transcripts"] {
+        passes_check(&clean, &format!("out/{f}.jsonl"));
+    }
+
+    let mut points = 0;
+    for at in 1..100 {
+        let d = workspace(4);
+        run(d.revmine().arg("run"));
+        edit_every_source(&d);
+        let (code, _, err) = run(d
+            .revmine()
+            .arg("run")
+            .env("REVMINE_CRASH_AT", at.to_string()));
+        if code == 0 {
+            break;
+        }
+        assert_ne!(code, 1, "a source failed, killed at point {at}: {err}");
+        let partial = ids(&d);
+        assert!(
+            partial
+                .iter()
+                .all(|id| before.contains(id) || expected.contains(id)),
+            "killed at {at}: foreign records"
+        );
+        let (code, _, err) = run(d.revmine().arg("run"));
+        assert_eq!(code, 0, "resume after point {at}: {err}");
+        assert_eq!(ids(&d), expected, "resumed after a kill at point {at}");
+        points += 1;
+    }
+    assert!(points >= 10, "only {points} kill points were reached");
 }

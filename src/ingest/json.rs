@@ -95,6 +95,7 @@ pub(super) fn array<T: DeserializeOwned + Send>(
         // previous window's lines; lines go out in file order. An element with
         // no id is numbered by its position in the array.
         let (label, turns, format) = (sink.label, sink.turns, sink.summary.format);
+        let (repo, file) = (sink.repo, sink.file);
         let secrets = &sink.secrets.clone();
         let first_index = elements_seen;
         elements_seen += elements.len() as u64;
@@ -120,6 +121,8 @@ pub(super) fn array<T: DeserializeOwned + Send>(
                     let mut push = |line: String| lines.push(line);
                     let mut local = Sink {
                         label,
+                        repo,
+                        file,
                         turns,
                         emit: &mut push,
                         summary: super::IngestSummary {

@@ -164,17 +164,34 @@ pub fn ingest_file(
     opts: &IngestOptions,
     emit: &mut dyn FnMut(String),
 ) -> Result<IngestSummary, IngestError> {
+    ingest_file_at(path, label, "", label, opts, emit)
+}
+
+/// [`ingest_file`] for a file that lives at `file` inside the repository or
+/// folder `repo` (see [`crate::source::git::locate`]): records name it, and
+/// their ids depend on it, that way, whatever spelling of its path `label`
+/// (used in errors and the summary) is.
+pub fn ingest_file_at(
+    path: &Path,
+    label: &str,
+    repo: &str,
+    file: &str,
+    opts: &IngestOptions,
+    emit: &mut dyn FnMut(String),
+) -> Result<IngestSummary, IngestError> {
     let head = read_head(path, label)?;
     let format = match opts.format {
         Format::Auto => detect(&head, label)?,
         f => f,
     };
+    let file_at = file;
     let file = File::open(path).map_err(|source| IngestError::Open {
         file: label.to_string(),
         source,
     })?;
     let reader = BufReader::with_capacity(256 * 1024, opts.progress.wrap_read(file));
-    ingest_stream(reader, &head, format, label, opts, emit)
+    let at = (repo, file_at);
+    ingest_stream(reader, &head, format, label, at, opts, emit)
 }
 
 /// [`ingest_file`] over a stream such as standard input: its first bytes
@@ -201,7 +218,7 @@ pub fn ingest_reader(
         f => f,
     };
     let stream = BufReader::with_capacity(256 * 1024, io::Cursor::new(head).chain(reader));
-    ingest_stream(stream, &bare, format, label, opts, emit)
+    ingest_stream(stream, &bare, format, label, ("", label), opts, emit)
 }
 
 /// [`ingest_file`] over bytes in memory: the same detection and parsers,
@@ -220,7 +237,7 @@ pub fn ingest_bytes(
         Format::Auto => detect(&head, label)?,
         f => f,
     };
-    ingest_stream(bytes, &head, format, label, opts, emit)
+    ingest_stream(bytes, &head, format, label, ("", label), opts, emit)
 }
 
 /// Parses a transcript of a known `format`; `head` is its first bytes, BOM removed.
@@ -229,11 +246,14 @@ fn ingest_stream(
     head: &[u8],
     format: Format,
     label: &str,
+    (repo, file): (&str, &str),
     opts: &IngestOptions,
     emit: &mut dyn FnMut(String),
 ) -> Result<IngestSummary, IngestError> {
     skip_bom(&mut reader, label)?;
     let mut sink = Sink::new(label, format, opts.turns, emit);
+    sink.repo = repo;
+    sink.file = file;
     sink.secrets = opts.secrets.clone();
     let keep_going = opts.keep_going;
     let max = opts.max_line_bytes;
@@ -474,6 +494,10 @@ fn join_into(acc: &mut String, text: &str) {
 #[derive(Serialize)]
 struct Meta<'a> {
     origin: &'static str,
+    /// The repository or folder identity; empty (left out) for bytes with no file.
+    #[serde(skip_serializing_if = "str::is_empty")]
+    repo: &'a str,
+    /// The file's path inside `repo`.
     file: &'a str,
     format: &'static str,
     conversation: &'a str,
@@ -484,7 +508,11 @@ struct Meta<'a> {
 
 /// Where finished conversations become records; holds the counts.
 struct Sink<'a> {
+    /// The file as the user named it: for errors and the summary.
     label: &'a str,
+    /// Where the file lives, for records and their ids.
+    repo: &'a str,
+    file: &'a str,
     turns: usize,
     emit: &'a mut dyn FnMut(String),
     summary: IngestSummary,
@@ -495,6 +523,8 @@ impl<'a> Sink<'a> {
     fn new(label: &'a str, format: Format, turns: usize, emit: &'a mut dyn FnMut(String)) -> Self {
         Sink {
             label,
+            repo: "",
+            file: label,
             turns: turns.clamp(1, 3),
             emit,
             summary: IngestSummary {
@@ -543,7 +573,16 @@ impl<'a> Sink<'a> {
                 .map(|(s, t)| (*s, t.as_str()))
                 .collect();
             let input = chat_input(&prior, &conv.turns[user].1);
-            let key = format!("{}\0{}\0{}", self.label, id, i);
+            // Where the turn is and what it says: a corrected turn is a new record.
+            let key = format!(
+                "{}\0{}\0{}\0{}\0{}\0{}",
+                self.repo,
+                self.file,
+                id,
+                i,
+                input,
+                output.trim()
+            );
             let record_id = format!("tr_{:032x}", xxh3_128(key.as_bytes()));
             let chat = Chat {
                 id: &record_id,
@@ -553,7 +592,8 @@ impl<'a> Sink<'a> {
                 output: output.trim(),
                 meta: Meta {
                     origin: "transcript",
-                    file: self.label,
+                    repo: self.repo,
+                    file: self.file,
                     format: self.summary.format,
                     conversation: &id,
                     turn: i,

@@ -430,20 +430,37 @@ fn detection_by_content() {
 #[test]
 fn ids_are_deterministic_and_distinct() {
     let a = run("s.json", SHAREGPT, Format::ShareGpt, 3);
-    let b = run("s.json", SHAREGPT, Format::ShareGpt, 1);
+    let again = run("s.json", SHAREGPT, Format::ShareGpt, 3);
+    let one = run("s.json", SHAREGPT, Format::ShareGpt, 1);
     let ids = |r: &Run| -> Vec<String> {
         r.records
             .iter()
             .map(|v| v["id"].as_str().unwrap().to_string())
             .collect()
     };
-    assert_eq!(ids(&a), ids(&b));
+    assert_eq!(ids(&a), ids(&again));
+    // the first answer has no prior turns to cut; later inputs differ, so do their ids
+    assert_eq!(ids(&a)[0], ids(&one)[0]);
+    assert_ne!(ids(&a)[1], ids(&one)[1]);
     let mut uniq = ids(&a);
     uniq.dedup();
     assert_eq!(uniq.len(), a.records.len());
     assert!(ids(&a)[0].starts_with("tr_") && ids(&a)[0].len() == 35);
-    let key = "s.json\0abc\x001";
+    let key = "\0s.json\0abc\x001\0User: q1\0a1";
     assert_eq!(ids(&a)[0], format!("tr_{:032x}", xxh3_128(key.as_bytes())));
+}
+
+#[test]
+fn a_corrected_turn_is_a_new_record() {
+    let fixed = SHAREGPT.replace("\"a2\"", "\"a2, corrected\"");
+    let a = run("s.json", SHAREGPT, Format::ShareGpt, 3);
+    let b = run("s.json", &fixed, Format::ShareGpt, 3);
+    assert_eq!(a.records[0]["id"], b.records[0]["id"]);
+    assert_ne!(a.records[1]["id"], b.records[1]["id"], "the corrected turn");
+    assert_ne!(
+        a.records[2]["id"], b.records[2]["id"],
+        "quotes it as a prior turn"
+    );
 }
 
 #[test]

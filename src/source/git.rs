@@ -202,6 +202,24 @@ impl GitRepo {
         new == old || self.repo.graph_descendant_of(new, old).unwrap_or(false)
     }
 
+    /// Every commit in the history of `rev` (a full hex id), as hex ids:
+    /// what a rewritten history still holds.
+    pub fn reachable(&self, rev: &str) -> Result<std::collections::HashSet<String>, GitError> {
+        let walk_err = |source| GitError::Walk {
+            path: self.path.clone(),
+            commit: rev.to_string(),
+            source,
+        };
+        let oid = Oid::from_str(rev).map_err(walk_err)?;
+        let mut walk = self.repo.revwalk().map_err(walk_err)?;
+        walk.push(oid).map_err(walk_err)?;
+        let mut seen = std::collections::HashSet::new();
+        for id in walk {
+            seen.insert(id.map_err(walk_err)?.to_string());
+        }
+        Ok(seen)
+    }
+
     pub fn walk(
         &self,
         rev: Option<&str>,
@@ -525,6 +543,75 @@ mod tests {
             "git@github.com:a/b.git"
         );
     }
+}
+
+/// Where a file or folder lives, named so that no spelling of its path
+/// (`plans`, `./plans`, `/home/ana/plans`, `.` from inside) changes it: the
+/// identity of the repository around it (as `mine` names a repository:
+/// remote URL without credentials, else the work tree's folder name) and
+/// the path inside that work tree; outside any repository, the folder's own
+/// name (a file's parent folder) and the path inside that folder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Location {
+    /// The repository or folder identity.
+    pub repo: String,
+    /// `/`-separated path inside it; empty for the folder itself.
+    pub path: String,
+}
+
+impl Location {
+    /// The location of `rel` (a path relative to this one, `/`-separated).
+    pub fn join(&self, rel: &str) -> Location {
+        let path = match (self.path.is_empty(), rel.is_empty()) {
+            (true, _) => rel.to_string(),
+            (false, true) => self.path.clone(),
+            (false, false) => format!("{}/{rel}", self.path),
+        };
+        Location {
+            repo: self.repo.clone(),
+            path,
+        }
+    }
+}
+
+/// The [`Location`] of `path` (a file or folder that exists; otherwise the
+/// path as given, with its parent folder's name as identity).
+pub fn locate(path: &Path) -> Location {
+    let real = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
+    let is_dir = real.is_dir();
+    if let Ok(repo) = Repository::discover(&real)
+        && let Some(work) = repo.workdir().and_then(|w| w.canonicalize().ok())
+        && let Ok(inside) = real.strip_prefix(&work)
+    {
+        return Location {
+            repo: identity(&repo, &work),
+            path: slashed(inside),
+        };
+    }
+    let name = |p: &Path| {
+        p.file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    };
+    if is_dir {
+        Location {
+            repo: name(&real),
+            path: String::new(),
+        }
+    } else {
+        Location {
+            repo: real.parent().map(name).unwrap_or_default(),
+            path: name(&real),
+        }
+    }
+}
+
+/// A relative path with `/` between its parts, whatever the platform.
+pub fn slashed(p: &Path) -> String {
+    p.components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 /// The work tree of the repository around `dir`, if it has one.
