@@ -876,7 +876,7 @@ fn write_jsonl<'l>(
     }
     match output {
         Some(path) => {
-            crate::output::write_file(&cwd.join(path), jsonl.as_bytes())?;
+            crate::output::write_file_in(cwd, path, jsonl.as_bytes())?;
             Ok(path.display().to_string())
         }
         None => {
@@ -1190,7 +1190,7 @@ pub fn ingest(args: &IngestArgs, out: &mut dyn Write, err: &mut dyn Write) -> Re
         secrets: config.redactor(),
     };
     let mut file = match &args.output {
-        Some(p) => Some(crate::output::Output::create(&args.cwd.join(p))?),
+        Some(p) => Some(crate::output::Output::create_in(&args.cwd, p)?),
         None => None,
     };
     let mut summaries = Vec::new();
@@ -1354,19 +1354,83 @@ pub fn build(args: &BuildArgs, out: &mut dyn Write, err: &mut dyn Write) -> Resu
     };
     let inputs: Vec<&Path> = opts.sources.iter().map(|s| s.path.as_path()).collect();
     crate::output::refuse_overlap(&args.cwd, &inputs, &[&opts.train, &opts.eval])?;
-    let report = crate::build::build(&opts, &config, &schema)?;
+    // The sets are checked after they are written, so they must be read
+    // back: a FIFO or device output is built and checked in a scratch
+    // folder (under the same file names), then written through.
+    let through = |p: &Path| -> Result<bool, Error> {
+        Ok(!matches!(
+            crate::output::resolve(p)?,
+            crate::output::Dest::Replace(_)
+        ))
+    };
+    let scratch = if through(&opts.train)? || through(&opts.eval)? {
+        Some(tempfile::tempdir().map_err(|source| Error::Write {
+            path: opts.train.clone(),
+            source,
+        })?)
+    } else {
+        None
+    };
+    let (dests, check_cwd) = match &scratch {
+        Some(dir) => {
+            let name = |p: &Path, other: &str| {
+                let n = p
+                    .file_name()
+                    .map_or_else(|| other.into(), |n| n.to_os_string());
+                PathBuf::from(n)
+            };
+            let train = name(&opts.train, "train");
+            let mut eval = name(&opts.eval, "eval");
+            if eval == train {
+                eval = PathBuf::from(format!("eval.{}", eval.display()));
+            }
+            (Some((train, eval)), dir.path().to_path_buf())
+        }
+        None => (None, args.cwd.clone()),
+    };
+    let build_opts = match &dests {
+        Some((train, eval)) => BuildOptions {
+            train: check_cwd.join(train),
+            eval: check_cwd.join(eval),
+            ..opts.clone()
+        },
+        None => opts.clone(),
+    };
+    let mut report = crate::build::build(&build_opts, &config, &schema)?;
+    let (check_train, check_eval) = match &dests {
+        Some((train, eval)) => (train.clone(), eval.clone()),
+        None => (opts.train.clone(), opts.eval.clone()),
+    };
     let check_opts = DatasetOptions {
         files: Vec::new(),
-        train: vec![opts.train.clone()],
-        eval: vec![opts.eval.clone()],
-        config: args.config.clone(),
+        train: vec![check_train],
+        eval: vec![check_eval],
+        // In the scratch folder, the config found from here still applies.
+        config: match &scratch {
+            Some(_) => config.origin.clone(),
+            None => args.config.clone(),
+        },
         schema: None,
         json: args.json,
-        cwd: args.cwd.clone(),
+        cwd: check_cwd,
         staged: false,
     };
     let mut checked = Vec::new();
     let exit = check(&check_opts, &mut checked, err)?;
+    if scratch.is_some() {
+        for (built, dest) in [
+            (&build_opts.train, &opts.train),
+            (&build_opts.eval, &opts.eval),
+        ] {
+            let bytes = std::fs::read(built).map_err(|source| Error::Read {
+                path: dest.clone(),
+                source,
+            })?;
+            crate::output::write_file(dest, &bytes)?;
+        }
+        report.train = opts.train.clone();
+        report.eval = opts.eval.clone();
+    }
     if args.json {
         let check_json: serde_json::Value =
             serde_json::from_slice(&checked).unwrap_or(serde_json::Value::Null);

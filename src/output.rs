@@ -189,7 +189,12 @@ pub fn replace_target(to: &Path) -> Result<PathBuf, Error> {
 
 /// Replaces (or writes through) `path` with `bytes`: [`Output`] in one call.
 pub fn write_file(path: &Path, bytes: &[u8]) -> Result<(), Error> {
-    let mut out = Output::create(path)?;
+    write_file_in(Path::new(""), path, bytes)
+}
+
+/// [`write_file`] for `path` taken from `cwd` and named as given in errors.
+pub fn write_file_in(cwd: &Path, path: &Path, bytes: &[u8]) -> Result<(), Error> {
+    let mut out = Output::create_in(cwd, path)?;
     out.write_all(bytes)?;
     out.commit()
 }
@@ -222,6 +227,36 @@ impl Output {
     /// [`Error::Output`] for a folder, a socket or a folder that cannot be
     /// created; [`Error::Write`] naming `path` when it cannot be opened.
     pub fn create(path: &Path) -> Result<Self, Error> {
+        Self::create_in(Path::new(""), path)
+    }
+
+    /// [`Output::create`] for `path` taken from `cwd` (a relative path is
+    /// joined to it), named in errors as the user gave it.
+    ///
+    /// # Errors
+    /// As [`Output::create`].
+    pub fn create_in(cwd: &Path, given: &Path) -> Result<Self, Error> {
+        let real = cwd.join(given);
+        Self::open(&real, given)
+            .map_err(|e| match e {
+                Error::Output { message, .. } => Error::Output {
+                    path: given.to_path_buf(),
+                    message,
+                },
+                Error::Write { source, .. } => Error::Write {
+                    path: given.to_path_buf(),
+                    source,
+                },
+                e => e,
+            })
+            .map(|mut o| {
+                o.given = given.to_path_buf();
+                o
+            })
+    }
+
+    /// Opens `path`; `shown` is how the user named it.
+    fn open(path: &Path, shown: &Path) -> Result<Self, Error> {
         let write_err = |source| Error::Write {
             path: path.to_path_buf(),
             source,
@@ -242,9 +277,27 @@ impl Output {
             Dest::Replace(target) => {
                 let dir = parent_dir(&target);
                 if !dir.is_dir() {
-                    std::fs::create_dir_all(dir).map_err(|e| Error::Output {
-                        path: path.to_path_buf(),
-                        message: format!("cannot create its folder `{}`: {e}", dir.display()),
+                    // Named as the user wrote it, unless a symlink led elsewhere.
+                    let named = if target == path {
+                        parent_dir(shown)
+                    } else {
+                        dir
+                    };
+                    std::fs::create_dir_all(dir).map_err(|e| {
+                        let why = match e.kind() {
+                            std::io::ErrorKind::AlreadyExists
+                            | std::io::ErrorKind::NotADirectory => {
+                                "a file is in the way".to_string()
+                            }
+                            _ => e.to_string(),
+                        };
+                        Error::Output {
+                            path: path.to_path_buf(),
+                            message: format!(
+                                "cannot create its folder `{}`: {why}",
+                                named.display()
+                            ),
+                        }
                     })?;
                 }
                 let tmp = tempfile::Builder::new()
@@ -332,6 +385,12 @@ impl Output {
     /// [`Error::Write`] naming the output; [`Error::Output`] when the target
     /// became something other than a regular file since it was opened.
     pub fn commit(self) -> Result<(), Error> {
+        self.commit_hooked(&mut || {})
+    }
+
+    /// [`Output::commit`], calling `before_rename` once the temp file is
+    /// durable and just before it is renamed (where a crash test stops).
+    fn commit_hooked(self, before_rename: &mut dyn FnMut()) -> Result<(), Error> {
         let given = self.given;
         let err = |source| Error::Write {
             path: given.clone(),
@@ -359,11 +418,80 @@ impl Output {
                                 .into(),
                     });
                 }
+                before_rename();
                 tmp.persist(&target).map_err(|e| err(e.error))?;
                 sync_dir(parent_dir(&target)).map_err(err)
             }
         }
     }
+}
+
+/// Where a replacement has got to, for crash tests: `"mid_output"` after each
+/// line, `"before_rename"` once the new file is durable.
+pub type Checkpoint<'a> = &'a mut dyn FnMut(&'static str);
+
+/// Replaces the regular file `path` (absent: created) with its own bytes,
+/// a newline if they lack a final one, then `lines`: an atomic append, for
+/// an output that is read back (`run`), so only a regular file will do.
+///
+/// # Errors
+/// [`Error::Output`] when `path` is not a regular file; [`Error::Read`] and
+/// [`Error::Write`] naming it.
+pub fn append_lines(path: &Path, lines: &[String], at: Checkpoint<'_>) -> Result<(), Error> {
+    replace_target(path)?;
+    let mut out = Output::create(path)?;
+    match File::open(path) {
+        Ok(mut old) => {
+            let mut buf = vec![0u8; 256 << 10];
+            let mut last = b'\n';
+            loop {
+                let n = match std::io::Read::read(&mut old, &mut buf) {
+                    Ok(0) => break,
+                    Ok(n) => n,
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                    Err(source) => {
+                        return Err(Error::Read {
+                            path: path.to_path_buf(),
+                            source,
+                        });
+                    }
+                };
+                last = buf[n - 1];
+                out.write_all(&buf[..n])?;
+            }
+            if last != b'\n' {
+                out.write_all(b"\n")?;
+            }
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(source) => {
+            return Err(Error::Read {
+                path: path.to_path_buf(),
+                source,
+            });
+        }
+    }
+    for line in lines {
+        out.line(line)?;
+        at("mid_output");
+    }
+    out.commit_hooked(&mut || at("before_rename"))
+}
+
+/// Replaces the regular file `path` (absent: created) with exactly `lines`,
+/// atomically: for an output that is read back (`run`), so only a regular
+/// file will do.
+///
+/// # Errors
+/// [`Error::Output`] when `path` is not a regular file; [`Error::Write`].
+pub fn replace_lines(path: &Path, lines: &[String], at: Checkpoint<'_>) -> Result<(), Error> {
+    replace_target(path)?;
+    let mut out = Output::create(path)?;
+    for line in lines {
+        out.line(line)?;
+        at("mid_output");
+    }
+    out.commit_hooked(&mut || at("before_rename"))
 }
 
 /// Replaces `to` with a copy of `from`, streamed (memory stays flat) into a
@@ -753,6 +881,31 @@ mod tests {
         assert!(e.contains("stopped being a regular file"), "{e}");
         assert!(std::fs::metadata(&p).unwrap().file_type().is_fifo());
         assert_eq!(entries(dir.path()), 1, "the temp file is gone");
+    }
+
+    #[test]
+    fn append_and_replace_keep_a_symlink_and_refuse_a_fifo() {
+        let dir = tmpdir();
+        let d = dir.path();
+        std::fs::write(d.join("real.jsonl"), b"a").unwrap();
+        std::os::unix::fs::symlink("real.jsonl", d.join("out.jsonl")).unwrap();
+        let mut points = Vec::new();
+        let lines = ["b".to_string(), "c".to_string()];
+        append_lines(&d.join("out.jsonl"), &lines, &mut |p| points.push(p)).unwrap();
+        assert_eq!(std::fs::read(d.join("real.jsonl")).unwrap(), b"a\nb\nc\n");
+        assert_eq!(points, ["mid_output", "mid_output", "before_rename"]);
+        replace_lines(&d.join("out.jsonl"), &lines[1..], &mut |_| {}).unwrap();
+        assert_eq!(std::fs::read(d.join("real.jsonl")).unwrap(), b"c\n");
+        assert!(
+            std::fs::symlink_metadata(d.join("out.jsonl"))
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        append_lines(&d.join("new/made.jsonl"), &lines, &mut |_| {}).unwrap();
+        assert_eq!(std::fs::read(d.join("new/made.jsonl")).unwrap(), b"b\nc\n");
+        let e = append_lines(Path::new("/dev/null"), &lines, &mut |_| {}).unwrap_err();
+        assert!(e.to_string().contains("not a regular file"), "{e}");
     }
 
     #[test]

@@ -76,13 +76,14 @@ pub fn sample(args: &SampleArgs, out: &mut dyn Write, err: &mut dyn Write) -> Re
     let header = SheetHeader::new(&dataset, &sample, &signoff::now_utc());
     let sheet = render_sheet(&header, &sample);
     if let Some(page) = &args.html {
-        crate::output::write_file(
-            &args.cwd.join(page),
+        crate::output::write_file_in(
+            &args.cwd,
+            page,
             crate::html::render(&header, &sample).as_bytes(),
         )?;
     }
     match &args.output {
-        Some(path) => crate::output::write_file(&args.cwd.join(path), sheet.as_bytes())?,
+        Some(path) => crate::output::write_file_in(&args.cwd, path, sheet.as_bytes())?,
         None => out.write_all(sheet.as_bytes()).map_err(stdout_error)?,
     }
     let shown = |p: &Option<PathBuf>| p.as_ref().map(|p| p.display().to_string());

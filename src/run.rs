@@ -379,9 +379,13 @@ fn run_source(
     let path = expand_home(&s.path, base);
     let output = expand_home(&s.output, base);
     let mut report = SourceReport::new(s, state.commit.clone());
+    // The output is read back to skip what it holds: only a regular file
+    // (or a symlink to one) can be a run's output.
+    crate::output::replace_target(&output)?;
+    crate::output::refuse_overlap(base, &[&path], &[&output, &state_path])?;
     let tmp = tempfile::Builder::new()
         .prefix(".revmine-run-")
-        .tempdir_in(output.parent().unwrap_or(Path::new(".")))
+        .tempdir()
         .map_err(|source| Error::Write {
             path: output.clone(),
             source,
@@ -529,9 +533,9 @@ fn run_source(
     report.total = kept.len() as u64 + new_lines.len() as u64;
     if report.superseded > 0 {
         kept.extend(new_lines);
-        replace_atomically(&output, &kept)?;
+        crate::output::replace_lines(&output, &kept, &mut crash_point)?;
     } else if !new_lines.is_empty() || !output.exists() {
-        append_atomically(&output, &new_lines)?;
+        crate::output::append_lines(&output, &new_lines, &mut crash_point)?;
     }
     crash_point("after_output");
     let next = State {
@@ -736,103 +740,6 @@ fn new_records(
     }
     report.written = out.len() as u64;
     out
-}
-
-/// The output with `lines` after its records, replacing it atomically: a
-/// temp file beside it (the old bytes, then the new lines), fsync, rename,
-/// fsync of the directory.
-fn append_atomically(output: &Path, lines: &[String]) -> Result<(), Error> {
-    let err = |source| Error::Write {
-        path: output.to_path_buf(),
-        source,
-    };
-    let dir = match output.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".revmine-")
-        .tempfile_in(dir)
-        .map_err(err)?;
-    let mut needs_newline = false;
-    match File::open(output) {
-        Ok(mut old) => {
-            let copied = std::io::copy(&mut old, tmp.as_file_mut()).map_err(err)?;
-            if copied > 0 {
-                use std::io::{Read, Seek, SeekFrom};
-                old.seek(SeekFrom::End(-1)).map_err(err)?;
-                let mut last = [0u8];
-                old.read_exact(&mut last).map_err(err)?;
-                needs_newline = last[0] != b'\n';
-            }
-            let mode = old.metadata().map_err(err)?.permissions();
-            tmp.as_file().set_permissions(mode).map_err(err)?;
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            use std::os::unix::fs::PermissionsExt;
-            tmp.as_file()
-                .set_permissions(std::fs::Permissions::from_mode(0o644))
-                .map_err(err)?;
-        }
-        Err(e) => return Err(err(e)),
-    }
-    {
-        let mut w = std::io::BufWriter::new(tmp.as_file_mut());
-        if needs_newline {
-            w.write_all(b"\n").map_err(err)?;
-        }
-        for line in lines {
-            w.write_all(line.as_bytes()).map_err(err)?;
-            w.write_all(b"\n").map_err(err)?;
-            crash_point("mid_output");
-        }
-        w.flush().map_err(err)?;
-    }
-    tmp.as_file().sync_all().map_err(err)?;
-    crash_point("before_rename");
-    tmp.persist(output).map_err(|e| err(e.error))?;
-    sync_dir(dir)
-}
-
-/// Replaces `output` atomically with exactly `lines` (when a run removes
-/// out-of-date records, so appending is not enough): a temp file beside it
-/// (keeping the old file's permissions), fsync, rename, fsync of the
-/// directory. A crash at any point leaves the old output or the new one.
-fn replace_atomically(output: &Path, lines: &[String]) -> Result<(), Error> {
-    let err = |source| Error::Write {
-        path: output.to_path_buf(),
-        source,
-    };
-    let dir = match output.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".revmine-")
-        .tempfile_in(dir)
-        .map_err(err)?;
-    let mode = match std::fs::metadata(output) {
-        Ok(m) => m.permissions(),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            use std::os::unix::fs::PermissionsExt;
-            std::fs::Permissions::from_mode(0o644)
-        }
-        Err(e) => return Err(err(e)),
-    };
-    tmp.as_file().set_permissions(mode).map_err(err)?;
-    {
-        let mut w = std::io::BufWriter::new(tmp.as_file_mut());
-        for line in lines {
-            w.write_all(line.as_bytes()).map_err(err)?;
-            w.write_all(b"\n").map_err(err)?;
-            crash_point("mid_output");
-        }
-        w.flush().map_err(err)?;
-    }
-    tmp.as_file().sync_all().map_err(err)?;
-    crash_point("before_rename");
-    tmp.persist(output).map_err(|e| err(e.error))?;
-    sync_dir(dir)
 }
 
 /// A rename is durable only once its directory is synced.

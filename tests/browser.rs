@@ -8,9 +8,11 @@
 //! without its style, a bar of zero size, or markup injected by a record
 //! would all show in the facts.
 //!
-//! Needs Chromium (`apt-get install -y chromium`; `.ci/run` installs it);
-//! `REVMINE_CHROMIUM` names another binary, and `REVMINE_SKIP_BROWSER=1`
-//! skips the test where no browser can be installed.
+//! Needs Chromium: found on `PATH` (or named by `REVMINE_CHROMIUM`), else
+//! installed by the test itself from Debian's packages when it may
+//! (root, or password-less sudo), as the `pre-commit` and `datasets` tests
+//! install theirs from PyPI, so a bare `cargo test` passes on a fresh
+//! machine. `REVMINE_SKIP_BROWSER=1` skips it where none can be installed.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -152,15 +154,69 @@ fn facts_of(dom: &str) -> Value {
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("facts are not JSON ({e}): {text}"))
 }
 
+/// `apt-get install chromium`, as root or through password-less sudo; says
+/// what it tried when it cannot.
+fn install_chromium() -> Result<(), String> {
+    let root = Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
+    let sudo = !root
+        && Command::new("sudo")
+            .args(["-n", "true"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+    if !root && !sudo {
+        return Err("not root and no password-less sudo".into());
+    }
+    let apt = |args: &[&str]| -> Result<(), String> {
+        let mut cmd = if sudo {
+            let mut c = Command::new("sudo");
+            c.args(["-n", "env", "DEBIAN_FRONTEND=noninteractive", "apt-get"]);
+            c
+        } else {
+            let mut c = Command::new("apt-get");
+            c.env("DEBIAN_FRONTEND", "noninteractive");
+            c
+        };
+        let out = cmd
+            .args(args)
+            .output()
+            .map_err(|e| format!("cannot run apt-get: {e}"))?;
+        if out.status.success() {
+            Ok(())
+        } else {
+            Err(format!(
+                "apt-get {} failed: {}",
+                args.join(" "),
+                String::from_utf8_lossy(&out.stderr).trim()
+            ))
+        }
+    };
+    eprintln!("browser test: chromium not found; installing it with apt-get");
+    apt(&["update", "-q"])?;
+    apt(&["install", "-y", "-q", "--no-install-recommends", "chromium"])
+}
+
 #[test]
 fn the_html_page_renders_conversations_diffs_and_charts_and_data_stays_text() {
+    let skip = std::env::var("REVMINE_SKIP_BROWSER").as_deref() == Ok("1");
+    let mut tried = String::new();
+    if chromium().is_none()
+        && !skip
+        && let Err(e) = install_chromium()
+    {
+        tried = format!(" (installing it failed: {e})");
+    }
     let Some(browser) = chromium() else {
         if std::env::var("REVMINE_SKIP_BROWSER").as_deref() == Ok("1") {
             eprintln!("browser test skipped: no chromium and REVMINE_SKIP_BROWSER=1");
             return;
         }
         panic!(
-            "no chromium found (looked for REVMINE_CHROMIUM, chromium on PATH, /usr/bin/chromium): \
+            "no chromium found (looked for REVMINE_CHROMIUM, chromium on PATH, /usr/bin/chromium){tried}: \
              install it (`apt-get install -y chromium`) or set REVMINE_SKIP_BROWSER=1 to skip this test"
         );
     };

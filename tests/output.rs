@@ -80,12 +80,12 @@ fn fixtures() -> Repo {
         d.join("plan.md"),
         "# Launch plan\n\n## Current State\nThe parser is done and tested.\n\n## Next\nShip the beta to ten users.\n",
     )
-    .unwrap();
+    .expect("test setup");
     std::fs::write(
         d.join("chat.txt"),
         "User: how do I list files?\nAssistant: Use ls -la to see every file.\n",
     )
-    .unwrap();
+    .expect("test setup");
     let data: Vec<String> = (0..6)
         .map(|i| {
             rec(
@@ -96,7 +96,7 @@ fn fixtures() -> Repo {
             )
         })
         .collect();
-    std::fs::write(d.join("data.jsonl"), data.join("\n") + "\n").unwrap();
+    std::fs::write(d.join("data.jsonl"), data.join("\n") + "\n").expect("test setup");
     r
 }
 
@@ -125,9 +125,9 @@ fn comparable(w: &Writer, bytes: &[u8]) -> String {
     }
 }
 
-/// What the writer puts in a fresh regular file, and its exit code.
-fn reference(w: &Writer) -> (i32, Vec<u8>) {
-    let r = fixtures();
+/// What the writer puts in a fresh regular file in `r`, and its exit code
+/// (notes ids depend on the folder, so the reference is made beside the test).
+fn reference(w: &Writer, r: &Repo) -> (i32, Vec<u8>) {
     let out = r.dir.path().join("reference.out");
     let (code, stdout, stderr) = run(r.revmine().args(args_with(w, &out)));
     assert!(
@@ -144,14 +144,14 @@ fn reference(w: &Writer) -> (i32, Vec<u8>) {
 #[test]
 fn a_fifo_reader_gets_every_byte_and_the_fifo_stays() {
     for w in WRITERS {
-        let (want_code, want) = reference(w);
         let r = fixtures();
+        let (want_code, want) = reference(w, &r);
         let fifo = r.dir.path().join("out.fifo");
         assert!(
             std::process::Command::new("mkfifo")
                 .arg(&fifo)
                 .status()
-                .unwrap()
+                .expect("test setup")
                 .success()
         );
         let reader = {
@@ -159,11 +159,14 @@ fn a_fifo_reader_gets_every_byte_and_the_fifo_stays() {
             std::thread::spawn(move || std::fs::read(fifo).expect("read fifo"))
         };
         let (code, stdout, stderr) = run(r.revmine().args(args_with(w, &fifo)));
-        let got = reader.join().unwrap();
+        let got = reader.join().expect("test setup");
         assert_eq!(code, want_code, "{}:\n{stdout}\n{stderr}", w.name);
         assert_eq!(comparable(w, &got), comparable(w, &want), "{}", w.name);
         assert!(
-            std::fs::metadata(&fifo).unwrap().file_type().is_fifo(),
+            std::fs::metadata(&fifo)
+                .expect("test setup")
+                .file_type()
+                .is_fifo(),
             "{}: the FIFO was replaced",
             w.name
         );
@@ -173,28 +176,28 @@ fn a_fifo_reader_gets_every_byte_and_the_fifo_stays() {
 #[test]
 fn a_symlink_stays_and_its_target_is_replaced() {
     for w in WRITERS {
-        let (want_code, want) = reference(w);
         let r = fixtures();
+        let (want_code, want) = reference(w, &r);
         let d = r.dir.path();
-        std::fs::create_dir(d.join("real")).unwrap();
-        std::fs::write(d.join("real/target.out"), b"old\n").unwrap();
+        std::fs::create_dir(d.join("real")).expect("test setup");
+        std::fs::write(d.join("real/target.out"), b"old\n").expect("test setup");
         let link = d.join("link.out");
-        std::os::unix::fs::symlink("real/target.out", &link).unwrap();
+        std::os::unix::fs::symlink("real/target.out", &link).expect("test setup");
         let (code, stdout, stderr) = run(r.revmine().args(args_with(w, &link)));
         assert_eq!(code, want_code, "{}:\n{stdout}\n{stderr}", w.name);
         assert!(
             std::fs::symlink_metadata(&link)
-                .unwrap()
+                .expect("test setup")
                 .file_type()
                 .is_symlink(),
             "{}: the link was replaced by a file",
             w.name
         );
-        let got = std::fs::read(d.join("real/target.out")).unwrap();
+        let got = std::fs::read(d.join("real/target.out")).expect("test setup");
         assert_eq!(comparable(w, &got), comparable(w, &want), "{}", w.name);
         let stray: Vec<_> = std::fs::read_dir(d.join("real"))
-            .unwrap()
-            .map(|e| e.unwrap().file_name())
+            .expect("test setup")
+            .map(|e| e.expect("test setup").file_name())
             .collect();
         assert_eq!(stray.len(), 1, "{}: temp files left: {stray:?}", w.name);
     }
@@ -203,7 +206,10 @@ fn a_symlink_stays_and_its_target_is_replaced() {
 #[test]
 fn a_device_node_stays_a_device() {
     // mknod needs root; /dev/null itself is written through in the unit tests.
-    let uid = std::process::Command::new("id").arg("-u").output().unwrap();
+    let uid = std::process::Command::new("id")
+        .arg("-u")
+        .output()
+        .expect("test setup");
     if String::from_utf8_lossy(&uid.stdout).trim() != "0" {
         eprintln!("skipped: creating a device node with mknod needs root");
         return;
@@ -216,7 +222,7 @@ fn a_device_node_stays_a_device() {
             .arg(&dev)
             .args(["c", "1", "3"])
             .status()
-            .unwrap()
+            .expect("test setup")
             .success();
         assert!(ok, "mknod");
         let (code, stdout, stderr) = run(r.revmine().args(args_with(w, &dev)));
@@ -225,7 +231,7 @@ fn a_device_node_stays_a_device() {
             "{}: {code}\n{stdout}\n{stderr}",
             w.name
         );
-        let ft = std::fs::metadata(&dev).unwrap().file_type();
+        let ft = std::fs::metadata(&dev).expect("test setup").file_type();
         assert!(ft.is_char_device(), "{}: the device was replaced", w.name);
     }
 }
@@ -233,13 +239,13 @@ fn a_device_node_stays_a_device() {
 #[test]
 fn dev_stdout_receives_the_output() {
     for w in WRITERS {
-        let (want_code, want) = reference(w);
         let r = fixtures();
+        let (want_code, want) = reference(w, &r);
         let out = r
             .revmine()
             .args(args_with(w, Path::new("/dev/stdout")))
             .output()
-            .unwrap();
+            .expect("test setup");
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(want_code), "{}:\n{stderr}", w.name);
         assert!(
@@ -256,8 +262,14 @@ fn an_output_that_is_an_input_is_refused_and_left_alone() {
     let cases: &[(&str, &[&str])] = &[
         ("plan.md", &["notes", "plan.md", "-o", "./plan.md"]),
         ("chat.txt", &["ingest", "chat.txt", "-o", "chat-link"]),
-        ("data.jsonl", &["export", "data.jsonl", "-o", "data.jsonl"]),
-        ("data.jsonl", &["export", "data.jsonl", "-o", "hard.jsonl"]),
+        (
+            "data.jsonl",
+            &["export", "data.jsonl", "--to", "trl", "-o", "data.jsonl"],
+        ),
+        (
+            "data.jsonl",
+            &["export", "data.jsonl", "--to", "trl", "-o", "hard.jsonl"],
+        ),
         ("data.jsonl", &["sample", "data.jsonl", "-o", "data.jsonl"]),
         (
             "data.jsonl",
@@ -289,15 +301,19 @@ fn an_output_that_is_an_input_is_refused_and_left_alone() {
     for (input, args) in cases {
         let r = fixtures();
         let d = r.dir.path();
-        std::fs::create_dir(d.join("x")).unwrap();
-        std::os::unix::fs::symlink("chat.txt", d.join("chat-link")).unwrap();
-        std::os::unix::fs::symlink("data.jsonl", d.join("d-link")).unwrap();
-        std::fs::hard_link(d.join("data.jsonl"), d.join("hard.jsonl")).unwrap();
-        let before = std::fs::read(d.join(input)).unwrap();
+        std::fs::create_dir(d.join("x")).expect("test setup");
+        std::os::unix::fs::symlink("chat.txt", d.join("chat-link")).expect("test setup");
+        std::os::unix::fs::symlink("data.jsonl", d.join("d-link")).expect("test setup");
+        std::fs::hard_link(d.join("data.jsonl"), d.join("hard.jsonl")).expect("test setup");
+        let before = std::fs::read(d.join(input)).expect("test setup");
         let (code, stdout, stderr) = run(r.revmine().args(*args));
         assert_eq!(code, 2, "{args:?}:\n{stdout}\n{stderr}");
         assert!(stderr.contains("is the same file as"), "{args:?}: {stderr}");
-        assert_eq!(std::fs::read(d.join(input)).unwrap(), before, "{args:?}");
+        assert_eq!(
+            std::fs::read(d.join(input)).expect("test setup"),
+            before,
+            "{args:?}"
+        );
         assert!(!d.join("t.jsonl").exists() && !d.join("e.jsonl").exists());
     }
 }
@@ -309,9 +325,9 @@ fn a_missing_output_folder_is_created_and_errors_never_name_temp_files() {
         .revmine()
         .args(["mine", "repo", "-o", "out/deep/pairs.jsonl"]));
     assert_eq!(code, 0, "{stderr}");
-    assert_eq!(r.dir.path().join("out/deep/pairs.jsonl").exists(), true);
+    assert!(r.dir.path().join("out/deep/pairs.jsonl").exists());
     // a file where the folder should be: the error names what the user typed
-    std::fs::write(r.dir.path().join("blocker"), b"").unwrap();
+    std::fs::write(r.dir.path().join("blocker"), b"").expect("test setup");
     let (code, _, stderr) = run(r
         .revmine()
         .args(["mine", "repo", "-o", "blocker/pairs.jsonl"]));
