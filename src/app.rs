@@ -681,6 +681,13 @@ pub fn init(path: &Path, force: bool) -> Result<(), Error> {
     crate::output::write_file(path, crate::config::DEFAULT_TOML.as_bytes())
 }
 
+/// [`crate::output::refuse_overlap`] for a command of many inputs and one
+/// optional output.
+fn refuse_overlap(cwd: &Path, inputs: &[PathBuf], output: Option<&Path>) -> Result<(), Error> {
+    let inputs: Vec<&Path> = inputs.iter().map(PathBuf::as_path).collect();
+    crate::output::refuse_overlap(cwd, &inputs, &output.into_iter().collect::<Vec<_>>())
+}
+
 /// How records and reports name standard input (`-`).
 pub(crate) const STDIN_LABEL: &str = "<stdin>";
 
@@ -742,12 +749,7 @@ pub fn mine(args: &MineArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result
         "REPO",
         "mine reads a git repository's history, which standard input cannot hold; name the repository",
     )?;
-    let inputs: Vec<&Path> = args.repos.iter().map(PathBuf::as_path).collect();
-    crate::output::refuse_overlap(
-        &args.cwd,
-        &inputs,
-        &args.output.as_deref().into_iter().collect::<Vec<_>>(),
-    )?;
+    refuse_overlap(&args.cwd, &args.repos, args.output.as_deref())?;
     let config = Config::load(args.config.as_deref(), &args.cwd)?;
     let opts = crate::mine_options::build(&config, args)?;
     // A spinner on a terminal (indicatif draws nothing otherwise), counting commits.
@@ -1101,12 +1103,7 @@ pub(crate) fn read_notes(args: &NotesArgs) -> Result<NotesRead, Error> {
 /// `revmine notes`: planning and status notes (files, folders, or a repo at a
 /// revision) become one conversation per note, written atomically.
 pub fn notes(args: &NotesArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exit, Error> {
-    let inputs: Vec<&Path> = args.paths.iter().map(PathBuf::as_path).collect();
-    crate::output::refuse_overlap(
-        &args.cwd,
-        &inputs,
-        &args.output.as_deref().into_iter().collect::<Vec<_>>(),
-    )?;
+    refuse_overlap(&args.cwd, &args.paths, args.output.as_deref())?;
     let NotesRead { lines, summary, .. } = read_notes(args)?;
     let target = write_jsonl(
         lines.iter().map(String::as_str),
@@ -1157,12 +1154,7 @@ pub struct IngestArgs {
 pub fn ingest(args: &IngestArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exit, Error> {
     use crate::ingest::{IngestOptions, ingest_file_at, ingest_reader};
     stdin_at_most_once(&args.files, "FILE")?;
-    let inputs: Vec<&Path> = args.files.iter().map(PathBuf::as_path).collect();
-    crate::output::refuse_overlap(
-        &args.cwd,
-        &inputs,
-        &args.output.as_deref().into_iter().collect::<Vec<_>>(),
-    )?;
+    refuse_overlap(&args.cwd, &args.files, args.output.as_deref())?;
     let config = Config::load(args.config.as_deref(), &args.cwd)?;
     // A byte-count bar on a terminal for big transcripts (indicatif draws nothing otherwise).
     let total: u64 = args

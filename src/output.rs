@@ -442,23 +442,11 @@ pub fn append_lines(path: &Path, lines: &[String], at: Checkpoint<'_>) -> Result
     let mut out = Output::create(path)?;
     match File::open(path) {
         Ok(mut old) => {
-            let mut buf = vec![0u8; 256 << 10];
             let mut last = b'\n';
-            loop {
-                let n = match std::io::Read::read(&mut old, &mut buf) {
-                    Ok(0) => break,
-                    Ok(n) => n,
-                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                    Err(source) => {
-                        return Err(Error::Read {
-                            path: path.to_path_buf(),
-                            source,
-                        });
-                    }
-                };
-                last = buf[n - 1];
-                out.write_all(&buf[..n])?;
-            }
+            pump(&mut old, path, &mut |chunk| {
+                last = chunk[chunk.len() - 1];
+                out.write_all(chunk)
+            })?;
             if last != b'\n' {
                 out.write_all(b"\n")?;
             }
@@ -510,28 +498,39 @@ pub fn copy_file(from: &Path, to: &Path, expect: &ContentHash) -> Result<(), Err
     })?;
     let mut out = Output::create(to)?;
     let mut hasher = ContentHasher::default();
-    let mut buf = vec![0u8; 256 << 10];
-    loop {
-        let n = match std::io::Read::read(&mut src, &mut buf) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(source) => {
-                return Err(Error::Read {
-                    path: from.to_path_buf(),
-                    source,
-                });
-            }
-        };
-        hasher.update(&buf[..n]);
-        out.write_all(&buf[..n])?;
-    }
+    pump(&mut src, from, &mut |chunk| {
+        hasher.update(chunk);
+        out.write_all(chunk)
+    })?;
     if hasher.finish() != *expect {
         return Err(Error::Changed {
             path: from.to_path_buf(),
         });
     }
     out.commit()
+}
+
+/// Reads `reader` (the file `path`) to its end in 256 KiB chunks, handing
+/// each non-empty chunk to `sink`.
+fn pump(
+    reader: &mut impl std::io::Read,
+    path: &Path,
+    sink: &mut dyn FnMut(&[u8]) -> Result<(), Error>,
+) -> Result<(), Error> {
+    let mut buf = vec![0u8; 256 << 10];
+    loop {
+        match reader.read(&mut buf) {
+            Ok(0) => return Ok(()),
+            Ok(n) => sink(&buf[..n])?,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(source) => {
+                return Err(Error::Read {
+                    path: path.to_path_buf(),
+                    source,
+                });
+            }
+        }
+    }
 }
 
 /// Renames `from` over `to`'s real file (its symlinks followed; never over
