@@ -964,6 +964,10 @@ pub(crate) struct NotesRead {
     pub lines: Vec<String>,
     pub summary: crate::notes::NotesSummary,
     pub notes: Vec<crate::source::git::Location>,
+    /// The files on disk those notes are (for a repository read at a
+    /// revision, the work-tree file at the same path), which no output may
+    /// be; relative to the command's folder, as the user named them.
+    pub files: Vec<PathBuf>,
 }
 
 /// Reads the notes `args` names into records, writing nothing.
@@ -1055,6 +1059,7 @@ pub(crate) fn read_notes(args: &NotesArgs) -> Result<NotesRead, Error> {
                 &keep,
                 config.mine.max_file_bytes,
             )? {
+                read.files.push(given.join(&file));
                 match text {
                     Ok(t) => notes.push((at.join(&file), t)),
                     Err(_) => unreadable += 1,
@@ -1064,6 +1069,7 @@ pub(crate) fn read_notes(args: &NotesArgs) -> Result<NotesRead, Error> {
             let files = walk_files(&path, |p| p.to_str().is_some_and(&keep))?;
             for rel in files {
                 let f = path.join(&rel);
+                read.files.push(given.join(&rel));
                 match std::fs::read(&f).map(String::from_utf8) {
                     Ok(Ok(t)) => notes.push((at.join(&slashed(&rel)), t)),
                     Ok(Err(_)) => unreadable += 1,
@@ -1082,6 +1088,7 @@ pub(crate) fn read_notes(args: &NotesArgs) -> Result<NotesRead, Error> {
                 message: format!("`{}` is not UTF-8 text", given.display()),
             })?;
             notes.push((at, text));
+            read.files.push(given.clone());
         }
         for (note, text) in notes {
             read.lines.extend(crate::notes::convert(
@@ -1104,7 +1111,14 @@ pub(crate) fn read_notes(args: &NotesArgs) -> Result<NotesRead, Error> {
 /// revision) become one conversation per note, written atomically.
 pub fn notes(args: &NotesArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exit, Error> {
     refuse_overlap(&args.cwd, &args.paths, args.output.as_deref())?;
-    let NotesRead { lines, summary, .. } = read_notes(args)?;
+    let NotesRead {
+        lines,
+        summary,
+        files,
+        ..
+    } = read_notes(args)?;
+    // A folder's notes are known only once it is walked; nothing is written yet.
+    refuse_overlap(&args.cwd, &files, args.output.as_deref())?;
     let target = write_jsonl(
         lines.iter().map(String::as_str),
         args.output.as_deref(),

@@ -469,6 +469,8 @@ fn run_source(
                     json: true,
                 };
                 let read = crate::app::read_notes(&notes_args)?;
+                let inputs: Vec<&Path> = read.files.iter().map(PathBuf::as_path).collect();
+                crate::output::refuse_overlap(base, &inputs, &[&output])?;
                 for line in read.lines {
                     mined.push((record_head(&line, &produced, 0)?.id, line));
                 }
@@ -480,6 +482,8 @@ fn run_source(
         }
         RunKind::Transcripts => {
             let files = transcript_files(&path, &s.globs)?;
+            let inputs: Vec<&Path> = files.iter().map(PathBuf::as_path).collect();
+            crate::output::refuse_overlap(base, &inputs, &[&output])?;
             let format = match &s.format {
                 Some(f) => f.parse().map_err(|message| Error::Usage {
                     flag: "[[source]] format",

@@ -261,6 +261,9 @@ fn dev_stdout_receives_the_output() {
 fn an_output_that_is_an_input_is_refused_and_left_alone() {
     let cases: &[(&str, &[&str])] = &[
         ("plan.md", &["notes", "plan.md", "-o", "./plan.md"]),
+        // a note found by walking a folder, or in a repository's tree
+        ("plan.md", &["notes", ".", "-o", "plan.md"]),
+        ("repo/a.md", &["notes", "repo", "-o", "repo/a.md"]),
         ("chat.txt", &["ingest", "chat.txt", "-o", "chat-link"]),
         (
             "data.jsonl",
@@ -305,6 +308,9 @@ fn an_output_that_is_an_input_is_refused_and_left_alone() {
         std::os::unix::fs::symlink("chat.txt", d.join("chat-link")).expect("test setup");
         std::os::unix::fs::symlink("data.jsonl", d.join("d-link")).expect("test setup");
         std::fs::hard_link(d.join("data.jsonl"), d.join("hard.jsonl")).expect("test setup");
+        // the repository's work tree holds its notes, as a checkout does
+        std::fs::write(d.join("repo/a.md"), "## How do I start?\nStart small.\n")
+            .expect("test setup");
         let before = std::fs::read(d.join(input)).expect("test setup");
         let (code, stdout, stderr) = run(r.revmine().args(*args));
         assert_eq!(code, 2, "{args:?}:\n{stdout}\n{stderr}");
