@@ -673,7 +673,13 @@ pub fn stats(
 
 /// `revmine init`: writes the commented default config.
 pub fn init(path: &Path, force: bool) -> Result<(), Error> {
-    if path.exists() && !force {
+    // Only a file that would be replaced needs --force; a FIFO, a device or
+    // standard output is written to, not replaced.
+    let replaces = matches!(
+        crate::output::resolve(path)?,
+        crate::output::Dest::Replace(_)
+    );
+    if replaces && path.exists() && !force {
         return Err(Error::Exists {
             path: path.to_path_buf(),
         });
@@ -900,6 +906,9 @@ pub struct NotesArgs {
     /// Also "what changed" exchanges from each repository's history of its notes.
     pub history: bool,
     pub json: bool,
+    /// Which files are notes, in place of `[notes] paths` when not empty
+    /// (a `[[source]]`'s `globs`).
+    pub globs: Vec<String>,
 }
 
 /// "What changed" records from the history of the notes in `repo` (at
@@ -994,7 +1003,12 @@ pub(crate) fn read_notes(args: &NotesArgs) -> Result<NotesRead, Error> {
     opts.rules = rules;
     let globs = {
         let mut b = globset::GlobSetBuilder::new();
-        for g in &n.paths {
+        let patterns = if args.globs.is_empty() {
+            &n.paths
+        } else {
+            &args.globs
+        };
+        for g in patterns {
             b.add(globset::Glob::new(g).map_err(|e| Error::Usage {
                 flag: "notes.paths",
                 message: e.to_string(),
@@ -1349,6 +1363,8 @@ pub fn build(args: &BuildArgs, out: &mut dyn Write, err: &mut dyn Write) -> Resu
             .collect()
     };
     let pick = |typed: &Option<PathBuf>, configured: &Path| match typed {
+        // `-`: standard output, written through once the set is checked.
+        Some(p) if p.as_os_str() == "-" => p.clone(),
         Some(p) => args.cwd.join(p),
         None => config_dir.join(configured),
     };

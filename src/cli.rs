@@ -164,7 +164,7 @@ enum Command {
     /// Periodic job: mine, convert and ingest every [[source]] of the config, appending only new records.
     #[command(
         after_help = "Examples:\n  revmine run                          # every [[source]] in revmine.toml\n  \
-        revmine run --json >> /var/log/revmine.jsonl\n  \
+        revmine run --json >> /var/log/revmine.log\n  \
         revmine run --shard $JOB_COMPLETION_INDEX/4   # a Kubernetes indexed Job of 4\n  \
         revmine run --source drafts --wait\n\n\
         Each source keeps its last mined commit in [run] state_dir, so a run reads only newer history;\n\
@@ -622,6 +622,7 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<Exit> {
                 turns: turns.map(usize::from),
                 history: *history,
                 json: *json,
+                globs: Vec::new(),
             };
             app::notes(&args, &mut out, &mut err)?
         }

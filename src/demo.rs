@@ -30,6 +30,7 @@ pub const DATASETS: [(&str, &str); 2] = [
 /// Runs the demo in `dir` (a fresh temp dir, removed afterwards, when `None`).
 pub fn run(dir: Option<&Path>, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exit, Error> {
     let temp;
+    let dir_given = dir.is_some();
     let dir: PathBuf = match dir {
         Some(d) => {
             refuse_to_replace(d)?;
@@ -50,7 +51,16 @@ pub fn run(dir: Option<&Path>, out: &mut dyn Write, err: &mut dyn Write) -> Resu
         path: dir.clone(),
         source,
     })?;
-    writeln!(out, "revmine demo in {}\n", dir.display()).map_err(app::stdout_error)?;
+    if dir_given {
+        writeln!(out, "revmine demo in {}\n", dir.display())
+    } else {
+        writeln!(
+            out,
+            "revmine demo in {} (a temp folder, removed at the end; --dir DIR keeps the repos and pairs)\n",
+            dir.display()
+        )
+    }
+    .map_err(app::stdout_error)?;
 
     writeln!(out, "== 1. materialise the sample histories ==").map_err(app::stdout_error)?;
     let mut repos = Vec::new();

@@ -128,6 +128,24 @@ fn through_descriptor(path: &Path) -> bool {
     false
 }
 
+/// When `path` is this process's own standard output or error (say
+/// `/dev/stdout` with stdout redirected to a file), a duplicate of that
+/// descriptor: it shares the shell's file offset, so what revmine writes
+/// there and what it prints to stdout follow one another instead of
+/// overwriting each other, as opening the file anew would.
+fn own_descriptor(path: &Path) -> Option<File> {
+    use std::os::fd::AsFd;
+    let m = std::fs::metadata(path).ok()?;
+    let candidates = [
+        std::io::stdout().as_fd().try_clone_to_owned(),
+        std::io::stderr().as_fd().try_clone_to_owned(),
+    ];
+    candidates.into_iter().flatten().map(File::from).find(|f| {
+        f.metadata()
+            .is_ok_and(|own| own.dev() == m.dev() && own.ino() == m.ino())
+    })
+}
+
 /// Refuses, before any work, an output that is the same file as an input or
 /// as another output (same device and inode, however each was spelled or
 /// linked). Relative paths are taken from `cwd` and reported as given. Paths
@@ -267,11 +285,14 @@ impl Output {
                 std::io::stdout(),
             )),
             Dest::Through { path: p, append } => {
-                let file = std::fs::OpenOptions::new()
-                    .write(true)
-                    .append(append)
-                    .open(&p)
-                    .map_err(write_err)?;
+                let file = match own_descriptor(&p) {
+                    Some(f) => f,
+                    None => std::fs::OpenOptions::new()
+                        .write(true)
+                        .append(append)
+                        .open(&p)
+                        .map_err(write_err)?,
+                };
                 Sink::Through(std::io::BufWriter::with_capacity(1 << 20, file))
             }
             Dest::Replace(target) => {

@@ -245,6 +245,9 @@ fn summary_line(r: &SourceReport) -> String {
             .unwrap_or_default()
     };
     match r.status {
+        // A transcripts source has no commits: it is up to date when its
+        // files gave nothing new; said below with what was found.
+        "up_to_date" if r.kind == RunKind::Transcripts => {}
         "up_to_date" => {
             return format!(
                 "{head}: up to date (no commit since {}); {in_output}",
@@ -467,6 +470,7 @@ fn run_source(
                     turns: s.turns,
                     history: false,
                     json: true,
+                    globs: s.globs.clone(),
                 };
                 let read = crate::app::read_notes(&notes_args)?;
                 let inputs: Vec<&Path> = read.files.iter().map(PathBuf::as_path).collect();
@@ -535,6 +539,9 @@ fn run_source(
     })?;
     let new_lines = new_records(mined, &existing, &mut report);
     report.total = kept.len() as u64 + new_lines.len() as u64;
+    if s.kind == RunKind::Transcripts && new_lines.is_empty() && report.superseded == 0 {
+        report.status = "up_to_date";
+    }
     if report.superseded > 0 {
         kept.extend(new_lines);
         crate::output::replace_lines(&output, &kept, &mut crash_point)?;

@@ -372,3 +372,49 @@ fn git_errors_say_what_the_user_named_without_libgit2_codes() {
         "{stderr}"
     );
 }
+
+#[test]
+fn dev_stdout_redirected_to_a_file_keeps_records_and_summary_apart() {
+    // `revmine mine repo -o /dev/stdout --json > out.txt`: the records and
+    // the summary share the shell's descriptor, one after the other.
+    let r = fixtures();
+    let file = std::fs::File::create(r.dir.path().join("out.txt")).expect("test setup");
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_revmine"))
+        .current_dir(r.dir.path())
+        .env_remove("REVMINE_CONFIG")
+        .args(["mine", "repo", "-o", "/dev/stdout", "--json"])
+        .stdout(file)
+        .status()
+        .expect("run revmine");
+    assert!(status.success());
+    let text = std::fs::read_to_string(r.dir.path().join("out.txt")).expect("test setup");
+    let lines: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}\n{text}")))
+        .collect();
+    assert_eq!(lines.len(), 2, "{text}");
+    assert_eq!(lines[0]["record_type"], "preference");
+    assert_eq!(lines[1]["pairs"], 1);
+}
+
+#[test]
+fn dash_is_standard_output_for_build_and_init_writes_through_a_device() {
+    let r = fixtures();
+    let (code, out, err) =
+        run(r
+            .revmine()
+            .args(["build", "data.jsonl", "--train", "-", "--eval", "e.jsonl"]));
+    assert!(code == 0 || code == 1, "{err}");
+    assert!(
+        !r.dir.path().join("-").exists(),
+        "a file named `-` was written"
+    );
+    let train: Vec<&str> = out.lines().filter(|l| l.starts_with("{\"id\"")).collect();
+    assert!(!train.is_empty(), "{out}");
+    // init: only a file that would be replaced needs --force
+    let (code, _, err) = run(r.revmine().args(["init", "--path", "/dev/null"]));
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = run(r.revmine().args(["init", "--path", "data.jsonl"]));
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("already exists"), "{err}");
+}

@@ -420,6 +420,39 @@ fn the_summary_says_what_is_true_of_each_kind() {
         "{err}"
     );
     assert!(!err.contains("0 commits"), "{err}");
+    // the JSON report says the same as the text
+    let (code, v, err) = run_json(&d, &[]);
+    assert_eq!(code, 0, "{err}");
+    for name in ["drafts", "notes", "chats"] {
+        assert_eq!(source(&v, name)["status"], "up_to_date", "{name}: {v}");
+    }
+}
+
+#[test]
+fn a_notes_source_reads_only_the_files_its_globs_name() {
+    let d = workspace(1);
+    let mut notes = GitRepo::new(&d.path().join("notes"));
+    notes.commit(
+        "plan.md",
+        "# Plan\n\n## Next steps\nShip the beta to ten users.\n",
+    );
+    let config = CONFIG.replace(
+        "path = \"notes\"\noutput",
+        "path = \"notes\"\nglobs = [\"plan.md\"]\noutput",
+    );
+    assert_ne!(config, CONFIG, "the notes source got its globs");
+    d.write("revmine.toml", config);
+    let (code, _, err) = run(d.revmine().arg("run"));
+    assert_eq!(code, 0, "{err}");
+    let text = d.read("out/chat.jsonl");
+    let files: HashSet<String> = text
+        .lines()
+        .map(|l| {
+            let v: Value = serde_json::from_str(l).expect("JSONL");
+            v["meta"]["file"].as_str().unwrap_or("").to_string()
+        })
+        .collect();
+    assert_eq!(files, HashSet::from(["plan.md".to_string()]), "{text}");
 }
 
 #[test]
