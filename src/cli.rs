@@ -161,14 +161,15 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Periodic job: mine, convert and ingest every [[source]] of the config, appending only new records.
+    /// Periodic job: mine, convert and ingest every [[source]] of the config; each output holds each source's current records.
     #[command(
         after_help = "Examples:\n  revmine run                          # every [[source]] in revmine.toml\n  \
         revmine run --json >> /var/log/revmine.log\n  \
         revmine run --shard $JOB_COMPLETION_INDEX/4   # a Kubernetes indexed Job of 4\n  \
         revmine run --source drafts --wait\n\n\
         Each source keeps its last mined commit in [run] state_dir, so a run reads only newer history;\n\
-        a rewritten history (force-push, rebase) is re-mined whole and ids keep it free of duplicates.\n\
+        a rewritten history (force-push, rebase) is re-mined whole and the pairs of dropped commits are\n\
+        removed. An edited note or transcript replaces its records (ids come from content).\n\
         Outputs and state are replaced atomically (temp file, fsync, rename), output first: a run killed\n\
         at any moment loses nothing and the next one writes nothing twice.\n\
         Exit codes: 0 every source done, 1 a source failed (the others still ran), 2 usage or config\n\

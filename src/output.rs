@@ -128,6 +128,41 @@ fn through_descriptor(path: &Path) -> bool {
     false
 }
 
+/// What makes two paths one file for [`refuse_overlap`]: device and inode of
+/// an existing regular file or FIFO (`-`: whatever standard input is), or,
+/// for a file not made yet, its real folder and name, so two outputs that
+/// will become one file are caught before either exists.
+#[derive(Debug, PartialEq, Eq)]
+enum Identity {
+    Inode(u64, u64),
+    Future(PathBuf),
+}
+
+/// `-` is standard input for an input; for an output it is standard output,
+/// which is nobody's file here.
+fn identity(cwd: &Path, p: &Path, input: bool) -> Option<Identity> {
+    use std::os::fd::AsFd;
+    if p == Path::new("-") && !input {
+        return None;
+    }
+    let meta = if p == Path::new("-") {
+        let stdin = std::io::stdin().as_fd().try_clone_to_owned().ok()?;
+        File::from(stdin).metadata()
+    } else {
+        std::fs::metadata(cwd.join(p))
+    };
+    match meta {
+        Ok(m) if m.is_file() || m.file_type().is_fifo() => Some(Identity::Inode(m.dev(), m.ino())),
+        Ok(_) => None,
+        Err(_) if p != Path::new("-") => {
+            let target = final_target(&cwd.join(p)).ok()?;
+            let dir = parent_dir(&target).canonicalize().ok()?;
+            Some(Identity::Future(dir.join(target.file_name()?)))
+        }
+        Err(_) => None,
+    }
+}
+
 /// When `path` is this process's own standard output or error (say
 /// `/dev/stdout` with stdout redirected to a file), a duplicate of that
 /// descriptor: it shares the shell's file offset, so what revmine writes
@@ -155,23 +190,23 @@ fn own_descriptor(path: &Path) -> Option<File> {
 /// # Errors
 /// [`Error::SameFile`] naming both spellings.
 pub fn refuse_overlap(cwd: &Path, inputs: &[&Path], outputs: &[&Path]) -> Result<(), Error> {
-    let id = |p: &Path| -> Option<(u64, u64)> {
-        if p == Path::new("-") {
-            return None;
-        }
-        let m = std::fs::metadata(cwd.join(p)).ok()?;
-        (m.is_file() || m.file_type().is_fifo()).then(|| (m.dev(), m.ino()))
-    };
+    // An input that does not exist is its command's error to report.
+    let input_id = |p: &Path| identity(cwd, p, true).filter(|i| matches!(i, Identity::Inode(..)));
     for (i, out) in outputs.iter().enumerate() {
-        let Some(o) = id(out) else { continue };
-        if let Some(input) = inputs.iter().find(|p| id(p) == Some(o)) {
+        let Some(o) = identity(cwd, out, false) else {
+            continue;
+        };
+        if let Some(input) = inputs.iter().find(|p| input_id(p).as_ref() == Some(&o)) {
             return Err(Error::SameFile {
                 output: out.to_path_buf(),
                 other: input.to_path_buf(),
                 role: "an input",
             });
         }
-        if let Some(other) = outputs[..i].iter().find(|p| id(p) == Some(o)) {
+        if let Some(other) = outputs[..i]
+            .iter()
+            .find(|p| identity(cwd, p, false).as_ref() == Some(&o))
+        {
             return Err(Error::SameFile {
                 output: out.to_path_buf(),
                 other: other.to_path_buf(),
@@ -232,7 +267,12 @@ enum Sink {
         target: PathBuf,
         syncer: Syncer,
     },
-    Through(std::io::BufWriter<File>),
+    /// Bytes held in an anonymous temp file until commit, then copied to
+    /// `dest`: a run that fails writes nothing there, as with a regular file.
+    Through {
+        spool: std::io::BufWriter<File>,
+        dest: File,
+    },
     Stdout(std::io::BufWriter<std::io::Stdout>),
 }
 
@@ -293,7 +333,14 @@ impl Output {
                         .open(&p)
                         .map_err(write_err)?,
                 };
-                Sink::Through(std::io::BufWriter::with_capacity(1 << 20, file))
+                let spool = tempfile::tempfile().map_err(|e| Error::Output {
+                    path: path.to_path_buf(),
+                    message: format!("cannot make a temp file to hold it until the end: {e}"),
+                })?;
+                Sink::Through {
+                    spool: std::io::BufWriter::with_capacity(1 << 20, spool),
+                    dest: file,
+                }
             }
             Dest::Replace(target) => {
                 let dir = parent_dir(&target);
@@ -321,10 +368,23 @@ impl Output {
                         }
                     })?;
                 }
+                // tempfile's error names the temp file; say what the user named.
                 let tmp = tempfile::Builder::new()
                     .prefix(".revmine-")
                     .tempfile_in(dir)
-                    .map_err(write_err)?;
+                    .map_err(|e| Error::Output {
+                        path: path.to_path_buf(),
+                        message: format!(
+                            "cannot be written: cannot create a file in its folder `{}` ({})",
+                            if target == path {
+                                parent_dir(shown)
+                            } else {
+                                dir
+                            }
+                            .display(),
+                            e.kind()
+                        ),
+                    })?;
                 Sink::Replace {
                     file: std::io::BufWriter::with_capacity(1 << 20, tmp),
                     target,
@@ -360,7 +420,7 @@ impl Output {
             Sink::Replace { file, syncer, .. } => file
                 .write_all(bytes)
                 .and_then(|()| syncer.wrote(bytes.len(), file.get_ref())),
-            Sink::Through(file) => file.write_all(bytes),
+            Sink::Through { spool, .. } => spool.write_all(bytes),
             Sink::Stdout(out) => out.write_all(bytes),
         };
         result.map_err(self.err())
@@ -390,6 +450,19 @@ impl Output {
                 self.given = path.to_path_buf();
                 self.commit()
             }
+            // Another folder (the output was a symlink into one): the bytes
+            // are copied into a new output there; a rename cannot cross.
+            Sink::Replace { file, .. } => {
+                let err = |source| Error::Write {
+                    path: path.to_path_buf(),
+                    source,
+                };
+                file.flush().map_err(err)?;
+                let mut bytes = file.get_ref().reopen().map_err(err)?;
+                let mut out = Output::create(path)?;
+                pump(&mut bytes, path, &mut |chunk| out.write_all(chunk))?;
+                out.commit()
+            }
             _ => Err(Error::Output {
                 path: path.to_path_buf(),
                 message: format!("cannot be written beside `{}`", self.given.display()),
@@ -418,7 +491,12 @@ impl Output {
             source,
         };
         match self.sink {
-            Sink::Through(mut f) => f.flush().map_err(err),
+            Sink::Through { spool, mut dest } => {
+                let mut spool = spool.into_inner().map_err(|e| err(e.into_error()))?;
+                std::io::Seek::rewind(&mut spool).map_err(err)?;
+                std::io::copy(&mut spool, &mut dest).map_err(err)?;
+                dest.flush().map_err(err)
+            }
             Sink::Stdout(mut o) => o.flush().map_err(err),
             Sink::Replace {
                 file,

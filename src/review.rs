@@ -321,6 +321,9 @@ pub fn promote(
             message: format!("`{}` is NEW itself", args.name.display()),
         });
     }
+    // A hard link is the same file under another name: renaming one over
+    // the other would do nothing, and copying would truncate both.
+    crate::output::refuse_overlap(&args.cwd, &[&args.new], &[&args.name])?;
     let (config, schema) =
         config_and_schema(args.config.as_deref(), args.schema.as_deref(), &args.cwd)?;
     let role = config.matchers()?.role(&args.name);

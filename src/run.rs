@@ -385,7 +385,9 @@ fn run_source(
     // The output is read back to skip what it holds: only a regular file
     // (or a symlink to one) can be a run's output.
     crate::output::replace_target(&output)?;
-    crate::output::refuse_overlap(base, &[&path], &[&output, &state_path])?;
+    // Nor the source, its state or its lock (which holds other runs off).
+    let lock_path = state_dir.join(format!("{key}.lock"));
+    crate::output::refuse_overlap(base, &[&path, &lock_path], &[&output, &state_path])?;
     let tmp = tempfile::Builder::new()
         .prefix(".revmine-run-")
         .tempdir()

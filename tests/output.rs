@@ -418,3 +418,149 @@ fn dash_is_standard_output_for_build_and_init_writes_through_a_device() {
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("already exists"), "{err}");
 }
+
+#[test]
+fn an_input_on_standard_input_is_never_the_output() {
+    let r = fixtures();
+    let d = r.dir.path();
+    let before = std::fs::read(d.join("data.jsonl")).expect("test setup");
+    for args in [
+        &["export", "-", "--to", "openai", "-o", "data.jsonl"][..],
+        &["ingest", "-", "-o", "data.jsonl"],
+    ] {
+        let stdin = std::fs::File::open(d.join("data.jsonl")).expect("test setup");
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_revmine"))
+            .current_dir(d)
+            .env_remove("REVMINE_CONFIG")
+            .args(args)
+            .stdin(stdin)
+            .output()
+            .expect("run revmine");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains("same file as an input `-`"), "{args:?}: {err}");
+        assert_eq!(
+            std::fs::read(d.join("data.jsonl")).expect("test setup"),
+            before
+        );
+    }
+}
+
+#[test]
+fn two_outputs_that_will_be_one_new_file_are_refused() {
+    let r = fixtures();
+    for args in [
+        &["sample", "data.jsonl", "-o", "x.md", "--html", "./x.md"][..],
+        &[
+            "build",
+            "data.jsonl",
+            "--train",
+            "o.jsonl",
+            "--eval",
+            "sub/../o.jsonl",
+        ],
+    ] {
+        std::fs::create_dir_all(r.dir.path().join("sub")).expect("test setup");
+        let (code, _, err) = run(r.revmine().args(args));
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert!(
+            err.contains("same file as another output"),
+            "{args:?}: {err}"
+        );
+        assert!(!r.dir.path().join("x.md").exists() && !r.dir.path().join("o.jsonl").exists());
+    }
+}
+
+#[test]
+fn a_failed_ingest_writes_nothing_to_a_fifo() {
+    let r = fixtures();
+    let d = r.dir.path();
+    std::fs::write(d.join("broken.json"), "[{\"conversations\": [").expect("test setup");
+    let fifo = d.join("out.fifo");
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .expect("mkfifo")
+            .success()
+    );
+    // The reader opens the FIFO; revmine opens it for writing and, failing,
+    // writes nothing, so the reader sees end of file at once.
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read(fifo).expect("read fifo"))
+    };
+    let (code, _, err) = run(r
+        .revmine()
+        .args(["ingest", "chat.txt", "broken.json", "-o"])
+        .arg(&fifo));
+    assert_eq!(code, 2, "{err}");
+    assert_eq!(
+        reader.join().expect("reader"),
+        b"",
+        "partial records reached the FIFO"
+    );
+}
+
+#[test]
+fn a_mixed_export_through_a_symlink_into_another_folder_is_split_beside_the_link() {
+    let r = fixtures();
+    let d = r.dir.path();
+    let mixed = format!(
+        "{}\n{}\n",
+        rec("c1", "chat", "real", "a chat answer"),
+        rec("p1", "preference", "real", "a better answer")
+    );
+    std::fs::write(d.join("mixed.jsonl"), mixed).expect("test setup");
+    std::fs::create_dir(d.join("data")).expect("test setup");
+    std::os::unix::fs::symlink("data/out.jsonl", d.join("out.jsonl")).expect("test setup");
+    let (code, _, err) =
+        run(r
+            .revmine()
+            .args(["export", "mixed.jsonl", "--to", "trl", "-o", "out.jsonl"]));
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        std::fs::read_to_string(d.join("out.sft.jsonl"))
+            .expect("sft")
+            .lines()
+            .count(),
+        1
+    );
+    assert_eq!(
+        std::fs::read_to_string(d.join("out.pref.jsonl"))
+            .expect("pref")
+            .lines()
+            .count(),
+        1
+    );
+}
+
+#[test]
+fn a_folder_that_cannot_hold_a_temp_file_is_named_not_the_temp_file() {
+    // /proc takes no new files, even from root.
+    let r = fixtures();
+    let (code, _, err) = run(r
+        .revmine()
+        .args(["mine", "repo", "-o", "/proc/revmine-test.jsonl"]));
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("/proc/revmine-test.jsonl")
+            && err.contains("cannot create a file in its folder `/proc`"),
+        "{err}"
+    );
+    assert!(!err.contains(".revmine-"), "{err}");
+}
+
+#[test]
+fn promote_refuses_a_hard_link_to_itself() {
+    let r = fixtures();
+    let d = r.dir.path();
+    std::fs::hard_link(d.join("data.jsonl"), d.join("h_train.jsonl")).expect("test setup");
+    let (code, _, err) =
+        run(r
+            .revmine()
+            .args(["promote", "data.jsonl", "--as", "h_train.jsonl", "--move"]));
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("same file as an input"), "{err}");
+    assert!(d.join("data.jsonl").exists());
+}
