@@ -758,6 +758,19 @@ pub fn mine(args: &MineArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result
     refuse_overlap(&args.cwd, &args.repos, args.output.as_deref())?;
     let config = Config::load(args.config.as_deref(), &args.cwd)?;
     let opts = crate::mine_options::build(&config, args)?;
+    // A tracked note's work-tree copy holds what its author edits next: an
+    // output there would destroy it (a tracked dataset file is fine).
+    if let Some(o) = &args.output
+        && let Some(inside) = crate::source::git::tracked_path(&args.cwd.join(o))
+        && opts.paths.is_match(&inside)
+    {
+        return Err(Error::Output {
+            path: o.clone(),
+            message: format!(
+                "is `{inside}`, a note git tracks and mine reads ([mine] paths); name another output"
+            ),
+        });
+    }
     // A spinner on a terminal (indicatif draws nothing otherwise), counting commits.
     let progress = indicatif::ProgressBar::new_spinner();
     if let Ok(style) =

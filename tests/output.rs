@@ -564,3 +564,37 @@ fn promote_refuses_a_hard_link_to_itself() {
     assert!(err.contains("same file as an input"), "{err}");
     assert!(d.join("data.jsonl").exists());
 }
+
+#[test]
+fn mine_refuses_a_tracked_note_as_output_but_not_a_tracked_dataset() {
+    let r = fixtures();
+    let d = r.dir.path().join("notes");
+    std::fs::create_dir(&d).expect("test setup");
+    let git = |args: &[&str]| {
+        let ok = std::process::Command::new("git")
+            .arg("-C")
+            .arg(&d)
+            .args(["-c", "user.name=Ana", "-c", "user.email=ana@example.org"])
+            .args(args)
+            .status()
+            .expect("git")
+            .success();
+        assert!(ok, "git {args:?}");
+    };
+    git(&["init", "-q"]);
+    std::fs::write(d.join("a.md"), "## How do I start?\nStart small.\n").expect("test setup");
+    std::fs::write(d.join("pairs.jsonl"), "").expect("test setup");
+    git(&["add", "-A"]);
+    git(&["commit", "-q", "-m", "notes"]);
+    let (code, _, err) = run(r.revmine().args(["mine", "notes", "-o", "notes/a.md"]));
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("a note git tracks"), "{err}");
+    assert_eq!(
+        std::fs::read_to_string(d.join("a.md")).expect("note"),
+        "## How do I start?\nStart small.\n"
+    );
+    let (code, _, err) = run(r
+        .revmine()
+        .args(["mine", "notes", "-o", "notes/pairs.jsonl"]));
+    assert_eq!(code, 0, "{err}");
+}

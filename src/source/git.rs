@@ -688,6 +688,22 @@ pub fn staged_files(dir: &Path, keep: &dyn Fn(&str) -> bool) -> Result<Vec<Stage
 }
 
 /// Whether `dir` is the top of a git repository (not merely inside one).
+/// The path inside its repository (`/`-separated) of `file` when git tracks
+/// it (it is in the index of the repository whose work tree holds it);
+/// `None` when it is in no repository, untracked, or cannot be told.
+pub fn tracked_path(file: &Path) -> Option<String> {
+    let dir = file.parent()?.canonicalize().ok()?;
+    let repo = Repository::discover(&dir).ok()?;
+    let work = repo.workdir()?.canonicalize().ok()?;
+    let inside = dir
+        .join(file.file_name()?)
+        .strip_prefix(&work)
+        .ok()?
+        .to_path_buf();
+    let index = repo.index().ok()?;
+    index.get_path(&inside, 0).map(|_| slashed(&inside))
+}
+
 pub fn is_repo(dir: &Path) -> bool {
     Repository::open(dir).is_ok()
 }
