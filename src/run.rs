@@ -480,9 +480,11 @@ fn run_source(
                 for line in read.lines {
                     mined.push((record_head(&line, &produced, 0)?.id, line));
                 }
+                let at = crate::source::git::locate(&path);
                 supersede = Supersede::Documents {
                     origin: "notes",
                     read: read.notes.into_iter().map(|l| (l.repo, l.path)).collect(),
+                    scope: (at.repo, at.path),
                 };
             }
         }
@@ -523,6 +525,10 @@ fn run_source(
                         (l.repo, l.path)
                     })
                     .collect(),
+                scope: {
+                    let at = crate::source::git::locate(&path);
+                    (at.repo, at.path)
+                },
             };
         }
     }
@@ -702,6 +708,10 @@ enum Supersede {
     Documents {
         origin: &'static str,
         read: HashSet<(String, String)>,
+        /// The source's own place, `(repo, folder inside it)`: a record of a
+        /// file under it that was not read this run (deleted, renamed, no
+        /// longer matched by `globs`) is out of date too.
+        scope: (String, String),
     },
     /// After a rewritten history (amend, rebase, force-push): a pair of this
     /// repository naming a commit the new history does not hold is removed;
@@ -718,11 +728,24 @@ impl Supersede {
     fn drops(&self, head: &Head, found: &HashSet<u128>) -> bool {
         match self {
             Supersede::Nothing => false,
-            Supersede::Documents { origin, read } => {
+            Supersede::Documents {
+                origin,
+                read,
+                scope: (scope_repo, folder),
+            } => {
+                let under = |file: &str| {
+                    folder.is_empty()
+                        || file
+                            .strip_prefix(folder.as_str())
+                            .is_some_and(|rest| rest.starts_with('/'))
+                };
                 !found.contains(&head.id)
                     && head.origin.as_deref() == Some(*origin)
                     && match (&head.repo, &head.file) {
-                        (Some(repo), Some(file)) => read.contains(&(repo.clone(), file.clone())),
+                        (Some(repo), Some(file)) => {
+                            read.contains(&(repo.clone(), file.clone()))
+                                || (repo == scope_repo && under(file))
+                        }
                         _ => false,
                     }
             }

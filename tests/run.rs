@@ -331,6 +331,30 @@ fn an_edited_notes_section_replaces_its_records_in_the_output() {
 }
 
 #[test]
+fn a_renamed_note_is_not_kept_twice() {
+    let d = workspace(2);
+    let (code, _, err) = run(d.revmine().args(["run", "--source", "notes"]));
+    assert_eq!(code, 0, "{err}");
+    let before = d.read("out/chat.jsonl");
+    let notes = GitRepo {
+        dir: d.path().join("notes"),
+        n: 2,
+    };
+    notes.git(&["mv", "status.md", "weekly.md"]);
+    notes.git(&["commit", "-q", "-m", "rename"]);
+    let (code, _, err) = run(d.revmine().args(["run", "--source", "notes"]));
+    assert_eq!(code, 0, "{err}");
+    let after = d.read("out/chat.jsonl");
+    assert_eq!(after.lines().count(), before.lines().count(), "{after}");
+    assert!(!after.contains("\"file\":\"status.md\""), "{after}");
+    assert!(after.contains("\"file\":\"weekly.md\""), "{after}");
+    passes_check(&d, "out/chat.jsonl");
+    let (code, _, err) = run(d.revmine().args(["notes", "notes", "-o", "direct.jsonl"]));
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(d.read("direct.jsonl"), after);
+}
+
+#[test]
 fn a_corrected_transcript_turn_replaces_its_record_in_the_output() {
     let d = workspace(1);
     let (code, _, err) = run(d.revmine().args(["run", "--source", "chats"]));
