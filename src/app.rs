@@ -406,6 +406,15 @@ pub fn validate(
         .ok();
     }
     report_errors(&errors, err).ok();
+    if !opts.json && !errors.is_empty() {
+        // "0 problems" must not read as a clean bill for what was never read.
+        writeln!(
+            err,
+            "NOT VALIDATED: {} could not be read",
+            count(errors.len(), "input")
+        )
+        .ok();
+    }
     Ok(exit_for(!problems.is_empty(), &scans, &errors))
 }
 

@@ -416,6 +416,13 @@ fn a_file_named_twice_is_read_once_and_the_user_is_told() {
 #[test]
 fn check_of_a_missing_file_never_says_passed() {
     let d = Dir::new();
+    // validate says so too, rather than "0 problems"
+    let (code, _, err) = run(d.revmine().args(["validate", "missing.jsonl"]));
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("NOT VALIDATED: 1 input could not be read"),
+        "{err}"
+    );
     let (code, out, err) = run(d.revmine().args(["check", "missing.jsonl"]));
     assert_eq!(code, 2, "{out}{err}");
     assert!(!out.contains("PASSED"), "{out}");
