@@ -65,32 +65,19 @@ pub(crate) struct Session {
     pub(crate) warnings: Vec<String>,
 }
 
-/// What names one file, whatever its spelling: device and inode where the
-/// platform has them. `-` (standard input) is one input however often named.
+/// What names one input, whatever its spelling: its device and inode
+/// ([`crate::output::input_identity`], `-` included); `-` on a terminal,
+/// which has none, is still one input however often named.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum FileKey {
     Stdin,
-    #[cfg(unix)]
-    Inode(u64, u64),
-    #[cfg(not(unix))]
-    Path(PathBuf),
+    File(crate::output::Identity),
 }
 
 fn file_key(cwd: &Path, path: &Path) -> Option<FileKey> {
-    if path.as_os_str() == "-" {
-        return Some(FileKey::Stdin);
-    }
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::MetadataExt;
-        let meta = std::fs::metadata(cwd.join(path)).ok()?;
-        Some(FileKey::Inode(meta.dev(), meta.ino()))
-    }
-    #[cfg(not(unix))]
-    {
-        std::fs::canonicalize(cwd.join(path))
-            .ok()
-            .map(FileKey::Path)
+    match crate::output::input_identity(cwd, path) {
+        Some(id) => Some(FileKey::File(id)),
+        None => (path.as_os_str() == "-").then_some(FileKey::Stdin),
     }
 }
 
@@ -1415,36 +1402,30 @@ pub fn build(args: &BuildArgs, out: &mut dyn Write, err: &mut dyn Write) -> Resu
     } else {
         None
     };
-    let (dests, check_cwd) = match &scratch {
+    // Where the sets are built and checked, and their names there.
+    let (check_cwd, check_train, check_eval) = match &scratch {
         Some(dir) => {
             let name = |p: &Path, other: &str| {
-                let n = p
-                    .file_name()
-                    .map_or_else(|| other.into(), |n| n.to_os_string());
-                PathBuf::from(n)
+                PathBuf::from(
+                    p.file_name()
+                        .map_or_else(|| other.into(), |n| n.to_os_string()),
+                )
             };
             let train = name(&opts.train, "train");
             let mut eval = name(&opts.eval, "eval");
             if eval == train {
                 eval = PathBuf::from(format!("eval.{}", eval.display()));
             }
-            (Some((train, eval)), dir.path().to_path_buf())
+            (dir.path().to_path_buf(), train, eval)
         }
-        None => (None, args.cwd.clone()),
+        None => (args.cwd.clone(), opts.train.clone(), opts.eval.clone()),
     };
-    let build_opts = match &dests {
-        Some((train, eval)) => BuildOptions {
-            train: check_cwd.join(train),
-            eval: check_cwd.join(eval),
-            ..opts.clone()
-        },
-        None => opts.clone(),
+    let build_opts = BuildOptions {
+        train: check_cwd.join(&check_train),
+        eval: check_cwd.join(&check_eval),
+        ..opts.clone()
     };
     let mut report = crate::build::build(&build_opts, &config, &schema)?;
-    let (check_train, check_eval) = match &dests {
-        Some((train, eval)) => (train.clone(), eval.clone()),
-        None => (opts.train.clone(), opts.eval.clone()),
-    };
     let check_opts = DatasetOptions {
         files: Vec::new(),
         train: vec![check_train],
@@ -1466,11 +1447,14 @@ pub fn build(args: &BuildArgs, out: &mut dyn Write, err: &mut dyn Write) -> Resu
             (&build_opts.train, &opts.train),
             (&build_opts.eval, &opts.eval),
         ] {
-            let bytes = std::fs::read(built).map_err(|source| Error::Read {
-                path: dest.clone(),
-                source,
+            // A scratch file that cannot be read back is named by its output.
+            crate::output::copy_to(built, dest).map_err(|e| match e {
+                Error::Read { source, .. } => Error::Read {
+                    path: dest.clone(),
+                    source,
+                },
+                e => e,
             })?;
-            crate::output::write_file(dest, &bytes)?;
         }
         report.train = opts.train.clone();
         report.eval = opts.eval.clone();

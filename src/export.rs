@@ -580,8 +580,8 @@ fn render(p: &Parsed<'_>, opts: &Options) -> (String, bool) {
     }
 }
 
-/// Rows of one kind on their way out: to a temp file beside the target
-/// (renamed into place at the end), or spooled to an anonymous temp file for
+/// Rows of one kind on their way out: to the output (replaced or written
+/// through only at the end), or spooled to an anonymous temp file for
 /// standard output, so a bad line late in the input leaves nothing half
 /// printed either.
 enum Sink {
@@ -634,48 +634,32 @@ impl Lane {
             None => open_sink(dest)?,
         };
         match (sink, path) {
+            // The output itself (a regular file, a FIFO or a device).
+            (Sink::File(f), Some(p)) if Some(p) == dest => f.commit(),
+            // One half of a split, beside the regular file named.
             (Sink::File(f), Some(p)) => f.commit_as(p),
             (Sink::File(_), None) => Ok(()),
-            (Sink::Spool(w), path) => {
+            (Sink::Spool(w), _) => {
                 let spool_err = |source| Error::Write {
                     path: "<temp file for standard output>".into(),
                     source,
                 };
                 let mut file = w.into_inner().map_err(|e| spool_err(e.into_error()))?;
                 file.rewind().map_err(spool_err)?;
-                match path {
-                    // A FIFO or device named with -o: written through now
-                    // that the whole input is known to be good.
-                    Some(p) => {
-                        let mut through = OutputFile::create(p)?;
-                        let mut buf = vec![0u8; 256 << 10];
-                        loop {
-                            let n = std::io::Read::read(&mut file, &mut buf).map_err(spool_err)?;
-                            if n == 0 {
-                                break;
-                            }
-                            through.write_all(&buf[..n])?;
-                        }
-                        through.commit()
-                    }
-                    None => {
-                        std::io::copy(&mut file, out).map_err(stdout_error)?;
-                        Ok(())
-                    }
-                }
+                std::io::copy(&mut file, out).map_err(stdout_error)?;
+                Ok(())
             }
         }
     }
 }
 
-/// A regular file gets a temp file beside it; standard output, a FIFO or a
-/// device gets an anonymous spool, written out once the input is all read.
+/// The output when one is named ([`OutputFile`] holds back what a FIFO or a
+/// device gets until commit); else an anonymous spool for standard output,
+/// written out once the input is all read.
 fn open_sink(dest: Option<&Path>) -> Result<Sink, Error> {
     match dest {
-        Some(p) if matches!(crate::output::resolve(p)?, crate::output::Dest::Replace(_)) => {
-            Ok(Sink::File(OutputFile::create(p)?))
-        }
-        _ => tempfile::tempfile()
+        Some(p) => Ok(Sink::File(OutputFile::create(p)?)),
+        None => tempfile::tempfile()
             .map(|f| Sink::Spool(std::io::BufWriter::with_capacity(1 << 20, f)))
             .map_err(|source| Error::Write {
                 path: "<temp file for standard output>".into(),

@@ -132,10 +132,17 @@ fn through_descriptor(path: &Path) -> bool {
 /// an existing regular file or FIFO (`-`: whatever standard input is), or,
 /// for a file not made yet, its real folder and name, so two outputs that
 /// will become one file are caught before either exists.
-#[derive(Debug, PartialEq, Eq)]
-enum Identity {
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Identity {
     Inode(u64, u64),
     Future(PathBuf),
+}
+
+/// The identity of an input (`-`: standard input, whatever it is); `None`
+/// for a path that does not exist (its command's error to report), a folder
+/// or a device.
+pub fn input_identity(cwd: &Path, p: &Path) -> Option<Identity> {
+    identity(cwd, p, true).filter(|i| matches!(i, Identity::Inode(..)))
 }
 
 /// `-` is standard input for an input; for an output it is standard output,
@@ -190,8 +197,7 @@ fn own_descriptor(path: &Path) -> Option<File> {
 /// # Errors
 /// [`Error::SameFile`] naming both spellings.
 pub fn refuse_overlap(cwd: &Path, inputs: &[&Path], outputs: &[&Path]) -> Result<(), Error> {
-    // An input that does not exist is its command's error to report.
-    let input_id = |p: &Path| identity(cwd, p, true).filter(|i| matches!(i, Identity::Inode(..)));
+    let input_id = |p: &Path| input_identity(cwd, p);
     for (i, out) in outputs.iter().enumerate() {
         let Some(o) = identity(cwd, out, false) else {
             continue;
@@ -215,13 +221,6 @@ pub fn refuse_overlap(cwd: &Path, inputs: &[&Path], outputs: &[&Path]) -> Result
         }
     }
     Ok(())
-}
-
-/// The device and inode of a regular file, for telling files apart by
-/// identity rather than spelling; `None` for anything else or a missing path.
-pub fn file_identity(path: &Path) -> Option<(u64, u64)> {
-    let m = std::fs::metadata(path).ok()?;
-    m.is_file().then(|| (m.dev(), m.ino()))
 }
 
 /// The regular file a rename into place must replace for `to`: its symlinks
@@ -525,6 +524,22 @@ impl Output {
     }
 }
 
+/// Writes a copy of the file `from` to `to` by the output rules (replaced,
+/// or written through), streamed: memory stays flat.
+///
+/// # Errors
+/// [`Error::Read`] naming `from`; as [`Output::create`] and
+/// [`Output::commit`] for `to`.
+pub fn copy_to(from: &Path, to: &Path) -> Result<(), Error> {
+    let mut src = File::open(from).map_err(|source| Error::Read {
+        path: from.to_path_buf(),
+        source,
+    })?;
+    let mut out = Output::create(to)?;
+    pump(&mut src, from, &mut |chunk| out.write_all(chunk))?;
+    out.commit()
+}
+
 /// Where a replacement has got to, for crash tests: `"mid_output"` after each
 /// line, `"before_rename"` once the new file is durable.
 pub type Checkpoint<'a> = &'a mut dyn FnMut(&'static str);
@@ -543,7 +558,7 @@ pub fn append_lines(path: &Path, lines: &[String], at: Checkpoint<'_>) -> Result
         Ok(mut old) => {
             let mut last = b'\n';
             pump(&mut old, path, &mut |chunk| {
-                last = chunk[chunk.len() - 1];
+                last = chunk.last().copied().unwrap_or(last);
                 out.write_all(chunk)
             })?;
             if last != b'\n' {

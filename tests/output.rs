@@ -444,6 +444,18 @@ fn an_input_on_standard_input_is_never_the_output() {
             before
         );
     }
+    // and a dataset on standard input named again by its path is read once
+    let stdin = std::fs::File::open(d.join("data.jsonl")).expect("test setup");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_revmine"))
+        .current_dir(d)
+        .env_remove("REVMINE_CONFIG")
+        .args(["validate", "-", "data.jsonl"])
+        .stdin(stdin)
+        .output()
+        .expect("run revmine");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(err.contains("name the same file; it is read once"), "{err}");
 }
 
 #[test]

@@ -202,16 +202,7 @@ pub fn ingest_reader(
     opts: &IngestOptions,
     emit: &mut dyn FnMut(String),
 ) -> Result<IngestSummary, IngestError> {
-    let mut head = Vec::with_capacity(HEAD_BYTES);
-    reader
-        .by_ref()
-        .take(HEAD_BYTES as u64)
-        .read_to_end(&mut head)
-        .map_err(|source| IngestError::Read {
-            file: label.to_string(),
-            line: 1,
-            source,
-        })?;
+    let head = take_head(&mut reader, label)?;
     let bare = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&head).to_vec();
     let format = match opts.format {
         Format::Auto => detect(&bare, label)?,
@@ -285,20 +276,28 @@ fn ingest_stream(
     }
 }
 
-fn read_head(path: &Path, label: &str) -> Result<Vec<u8>, IngestError> {
-    let open = |source| IngestError::Open {
-        file: label.to_string(),
-        source,
-    };
-    let file = File::open(path).map_err(open)?;
+/// The first [`HEAD_BYTES`] of `reader` (fewer when it ends first), which
+/// format detection reads.
+fn take_head(reader: &mut impl Read, label: &str) -> Result<Vec<u8>, IngestError> {
     let mut head = Vec::with_capacity(HEAD_BYTES);
-    file.take(HEAD_BYTES as u64)
+    reader
+        .take(HEAD_BYTES as u64)
         .read_to_end(&mut head)
         .map_err(|source| IngestError::Read {
             file: label.to_string(),
             line: 1,
             source,
         })?;
+    Ok(head)
+}
+
+fn read_head(path: &Path, label: &str) -> Result<Vec<u8>, IngestError> {
+    let open = |source| IngestError::Open {
+        file: label.to_string(),
+        source,
+    };
+    let mut file = File::open(path).map_err(open)?;
+    let mut head = take_head(&mut file, label)?;
     if head.starts_with(b"\xEF\xBB\xBF") {
         head.drain(..3);
     }
