@@ -684,10 +684,10 @@ pub fn init(path: &Path, force: bool) -> Result<(), Error> {
 }
 
 /// [`crate::output::refuse_overlap`] for a command of many inputs and one
-/// optional output.
+/// optional output; without one, records go to standard output (`-`).
 fn refuse_overlap(cwd: &Path, inputs: &[PathBuf], output: Option<&Path>) -> Result<(), Error> {
     let inputs: Vec<&Path> = inputs.iter().map(PathBuf::as_path).collect();
-    crate::output::refuse_overlap(cwd, &inputs, &output.into_iter().collect::<Vec<_>>())
+    crate::output::refuse_overlap(cwd, &inputs, &[output.unwrap_or(Path::new("-"))])
 }
 
 /// How records and reports name standard input (`-`).
@@ -1459,6 +1459,15 @@ pub fn build(args: &BuildArgs, out: &mut dyn Write, err: &mut dyn Write) -> Resu
         report.train = opts.train.clone();
         report.eval = opts.eval.clone();
     }
+    // A set written to standard output keeps it for records: the report
+    // goes to stderr then.
+    let out: &mut dyn Write = if crate::output::is_stdout(&args.cwd, &opts.train)
+        || crate::output::is_stdout(&args.cwd, &opts.eval)
+    {
+        err
+    } else {
+        out
+    };
     if args.json {
         let check_json: serde_json::Value =
             serde_json::from_slice(&checked).unwrap_or(serde_json::Value::Null);

@@ -837,10 +837,13 @@ pub struct ExportArgs {
 /// `revmine export`: converts one dataset file, writes atomically, reports.
 pub fn run(args: &ExportArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exit, Error> {
     let label = args.file.display().to_string();
-    if let Some(o) = &args.output {
-        // A mixed input is split beside the output: those names count too.
-        let (sft, pref) = (split_path(o, "sft"), split_path(o, "pref"));
-        crate::output::refuse_overlap(&args.cwd, &[&args.file], &[o, &sft, &pref])?;
+    match &args.output {
+        Some(o) => {
+            // A mixed input is split beside the output: those names count too.
+            let (sft, pref) = (split_path(o, "sft"), split_path(o, "pref"));
+            crate::output::refuse_overlap(&args.cwd, &[&args.file], &[o, &sft, &pref])?;
+        }
+        None => crate::output::refuse_overlap(&args.cwd, &[&args.file], &[Path::new("-")])?,
     }
     let real_dest = args.output.as_ref().map(|p| args.cwd.join(p));
     let dest = real_dest.as_deref().zip(args.output.as_deref());

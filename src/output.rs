@@ -129,7 +129,8 @@ fn through_descriptor(path: &Path) -> bool {
 }
 
 /// What makes two paths one file for [`refuse_overlap`]: device and inode of
-/// an existing regular file or FIFO (`-`: whatever standard input is), or,
+/// an existing regular file or FIFO (`-`: whatever standard input is for an
+/// input, standard output for an output), or,
 /// for a file not made yet, its real folder and name, so two outputs that
 /// will become one file are caught before either exists.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -145,16 +146,26 @@ pub fn input_identity(cwd: &Path, p: &Path) -> Option<Identity> {
     identity(cwd, p, true).filter(|i| matches!(i, Identity::Inode(..)))
 }
 
-/// `-` is standard input for an input; for an output it is standard output,
-/// which is nobody's file here.
+/// Whether writing to `path` (taken from `cwd`) lands on this process's
+/// standard output: `-`, `/dev/stdout`, or the file or pipe stdout is. A
+/// command's report then goes to stderr, so the records stay clean.
+pub fn is_stdout(cwd: &Path, path: &Path) -> bool {
+    path == Path::new("-")
+        || identity(cwd, path, false)
+            .is_some_and(|id| identity(cwd, Path::new("-"), false) == Some(id))
+}
+
+/// `-` is standard input for an input and standard output for an output:
+/// `notes - < a.md >> a.md` would write into its own input.
 fn identity(cwd: &Path, p: &Path, input: bool) -> Option<Identity> {
     use std::os::fd::AsFd;
-    if p == Path::new("-") && !input {
-        return None;
-    }
     let meta = if p == Path::new("-") {
-        let stdin = std::io::stdin().as_fd().try_clone_to_owned().ok()?;
-        File::from(stdin).metadata()
+        let fd = if input {
+            std::io::stdin().as_fd().try_clone_to_owned()
+        } else {
+            std::io::stdout().as_fd().try_clone_to_owned()
+        };
+        File::from(fd.ok()?).metadata()
     } else {
         std::fs::metadata(cwd.join(p))
     };
@@ -190,9 +201,10 @@ fn own_descriptor(path: &Path) -> Option<File> {
 
 /// Refuses, before any work, an output that is the same file as an input or
 /// as another output (same device and inode, however each was spelled or
-/// linked). Relative paths are taken from `cwd` and reported as given. Paths
-/// that do not exist yet, `-`, and devices (`/dev/null` named twice harms
-/// nothing) pass.
+/// linked). Relative paths are taken from `cwd` and reported as given. `-` is
+/// standard input among `inputs` and standard output among `outputs`. Paths
+/// that do not exist yet and devices (`/dev/null` named twice harms nothing)
+/// pass.
 ///
 /// # Errors
 /// [`Error::SameFile`] naming both spellings.

@@ -65,6 +65,10 @@ pub fn sample(args: &SampleArgs, out: &mut dyn Write, err: &mut dyn Write) -> Re
         .map(PathBuf::as_path)
         .collect();
     crate::output::refuse_overlap(&args.cwd, &[&args.file], &outputs)?;
+    if args.output.is_none() {
+        // The sheet goes to standard output, which must not be the dataset.
+        crate::output::refuse_overlap(&args.cwd, &[&args.file], &[Path::new("-")])?;
+    }
     let config = Config::load(args.config.as_deref(), &args.cwd)?;
     let spot = &config.gates.spot_check;
     let (n, seed) = (

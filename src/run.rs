@@ -137,6 +137,16 @@ pub fn run(args: &RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<E
             });
         }
     }
+    // Each source replaces its own records in its output: two sharing one
+    // file (however spelled) would remove each other's, and their locks
+    // would not keep two runs apart.
+    let outputs: Vec<PathBuf> = config
+        .source
+        .iter()
+        .map(|s| expand_home(&s.output, &base))
+        .collect();
+    let outputs: Vec<&Path> = outputs.iter().map(PathBuf::as_path).collect();
+    crate::output::refuse_overlap(&base, &[], &outputs)?;
     let selected: Vec<&RunSource> = config
         .source
         .iter()

@@ -409,8 +409,13 @@ fn dash_is_standard_output_for_build_and_init_writes_through_a_device() {
         !r.dir.path().join("-").exists(),
         "a file named `-` was written"
     );
-    let train: Vec<&str> = out.lines().filter(|l| l.starts_with("{\"id\"")).collect();
-    assert!(!train.is_empty(), "{out}");
+    // standard output holds the train records only; the report is on stderr
+    assert!(!out.is_empty(), "{err}");
+    for l in out.lines() {
+        let v: serde_json::Value = serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}"));
+        assert!(v["id"].is_string(), "{l}");
+    }
+    assert!(err.contains("build (seed"), "{err}");
     // init: only a file that would be replaced needs --force
     let (code, _, err) = run(r.revmine().args(["init", "--path", "/dev/null"]));
     assert_eq!(code, 0, "{err}");
@@ -609,4 +614,42 @@ fn mine_refuses_a_tracked_note_as_output_but_not_a_tracked_dataset() {
         .revmine()
         .args(["mine", "notes", "-o", "notes/pairs.jsonl"]));
     assert_eq!(code, 0, "{err}");
+}
+
+#[test]
+fn records_to_standard_output_never_land_in_the_input_on_standard_input() {
+    // `revmine notes - < plan.md >> plan.md`: standard output is the input.
+    let r = fixtures();
+    let d = r.dir.path();
+    let before = std::fs::read(d.join("plan.md")).expect("test setup");
+    for args in [
+        &["notes", "-"][..],
+        &["notes", "-", "-o", "-"],
+        &["notes", "plan.md"],
+    ] {
+        let stdin = std::fs::File::open(d.join("plan.md")).expect("test setup");
+        let stdout = std::fs::File::options()
+            .append(true)
+            .open(d.join("plan.md"))
+            .expect("test setup");
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_revmine"))
+            .current_dir(d)
+            .env_remove("REVMINE_CONFIG")
+            .args(args)
+            .stdin(stdin)
+            .stdout(stdout)
+            .output()
+            .expect("run revmine");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(
+            err.contains("is the same file as an input"),
+            "{args:?}: {err}"
+        );
+        assert_eq!(
+            std::fs::read(d.join("plan.md")).expect("test setup"),
+            before,
+            "{args:?}"
+        );
+    }
 }

@@ -331,6 +331,22 @@ fn an_edited_notes_section_replaces_its_records_in_the_output() {
 }
 
 #[test]
+fn two_sources_sharing_one_output_are_refused() {
+    let d = workspace(1);
+    d.write(
+        "revmine.toml",
+        CONFIG.replace(
+            "output = \"out/chat.jsonl\"",
+            "output = \"out/./pairs.jsonl\"",
+        ),
+    );
+    let (code, _, err) = run(d.revmine().arg("run"));
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("same file as another output"), "{err}");
+    assert!(!d.path().join("out/pairs.jsonl").exists());
+}
+
+#[test]
 fn a_renamed_note_is_not_kept_twice() {
     let d = workspace(2);
     let (code, _, err) = run(d.revmine().args(["run", "--source", "notes"]));
