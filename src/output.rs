@@ -139,6 +139,15 @@ pub enum Identity {
     Future(PathBuf),
 }
 
+/// `path` for a message, `-` spelled out as what it stands for.
+fn named(path: &Path, dash: &str) -> PathBuf {
+    if path == Path::new("-") {
+        PathBuf::from(format!("- ({dash})"))
+    } else {
+        path.to_path_buf()
+    }
+}
+
 /// The identity of an input (`-`: standard input, whatever it is); `None`
 /// for a path that does not exist (its command's error to report), a folder
 /// or a device.
@@ -216,8 +225,8 @@ pub fn refuse_overlap(cwd: &Path, inputs: &[&Path], outputs: &[&Path]) -> Result
         };
         if let Some(input) = inputs.iter().find(|p| input_id(p).as_ref() == Some(&o)) {
             return Err(Error::SameFile {
-                output: out.to_path_buf(),
-                other: input.to_path_buf(),
+                output: named(out, "standard output"),
+                other: named(input, "standard input"),
                 role: "an input",
             });
         }
@@ -226,8 +235,8 @@ pub fn refuse_overlap(cwd: &Path, inputs: &[&Path], outputs: &[&Path]) -> Result
             .find(|p| identity(cwd, p, false).as_ref() == Some(&o))
         {
             return Err(Error::SameFile {
-                output: out.to_path_buf(),
-                other: other.to_path_buf(),
+                output: named(out, "standard output"),
+                other: named(other, "standard output"),
                 role: "another output",
             });
         }

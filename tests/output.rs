@@ -443,7 +443,10 @@ fn an_input_on_standard_input_is_never_the_output() {
             .expect("run revmine");
         let err = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
-        assert!(err.contains("same file as an input `-`"), "{args:?}: {err}");
+        assert!(
+            err.contains("same file as an input `- (standard input)`"),
+            "{args:?}: {err}"
+        );
         assert_eq!(
             std::fs::read(d.join("data.jsonl")).expect("test setup"),
             before
