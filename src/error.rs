@@ -39,12 +39,20 @@ pub enum Error {
     Sample { message: String },
     #[error(transparent)]
     Git(#[from] crate::source::git::GitError),
-    #[error(transparent)]
-    Export(#[from] crate::export::ExportError),
     #[error("`{}` changed while it was being checked; nothing was promoted (run again)", path.display())]
     Changed { path: PathBuf },
     #[error("sheet `{}`: {message}", path.display())]
     Sheet { path: PathBuf, message: String },
     #[error("{flag}: {message}")]
     Usage { flag: &'static str, message: String },
+}
+
+impl Error {
+    /// A failed write to standard output (a closed pipe is told apart by the binary).
+    pub fn stdout(source: std::io::Error) -> Self {
+        Error::Write {
+            path: "<stdout>".into(),
+            source,
+        }
+    }
 }

@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use crate::util::{Dir, run};
+use crate::util::{Dir, is_root, run};
 
 /// Measures the page; runs last in the body, after the page's own layout.
 const PROBE: &str = r#"<script>
@@ -157,10 +157,7 @@ fn facts_of(dom: &str) -> Value {
 /// `apt-get install chromium`, as root or through password-less sudo; says
 /// what it tried when it cannot.
 fn install_chromium() -> Result<(), String> {
-    let root = Command::new("id")
-        .arg("-u")
-        .output()
-        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
+    let root = is_root();
     let sudo = !root
         && Command::new("sudo")
             .args(["-n", "true"])

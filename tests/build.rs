@@ -1,6 +1,6 @@
 use serde_json::Value;
 
-use crate::util::{Dir, TYPES, hard_cases, rec, run, v8_profile};
+use crate::util::{Dir, TYPES, gate_named, hard_cases, rec, run, v8_profile};
 
 /// 40 real records of each type, all distinct, plus 20 hard-case chats.
 fn real_records() -> String {
@@ -82,7 +82,9 @@ fn the_v8_profile_plus_real_records_becomes_a_passing_train_and_eval() {
     // 18,000 synthetic records had 6 distinct responses per type
     assert_eq!(dropped(&v, "chat/synthetic", "duplicate"), 6000 - 6 + 50);
     assert!(dropped(&v, "qa/synthetic", "near_duplicate") >= 25, "{v:#}");
-    let share = v["build"]["train_real_share"].as_f64().unwrap();
+    let share = v["build"]["train_real_share"]
+        .as_f64()
+        .expect("train_real_share");
     assert!((0.35..=0.50).contains(&share), "{share}");
     assert_eq!(v["check"]["passed"], true, "{:#}", v["check"]);
     for ty in TYPES {
@@ -147,13 +149,7 @@ fn a_record_in_eval_never_stays_in_train_by_its_question() {
         !(train.contains(q) && eval.contains(q)),
         "the question is on both sides"
     );
-    let leakage = v["check"]["gates"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|g| g["name"] == "leakage")
-        .cloned()
-        .unwrap();
+    let leakage = gate_named(&v["check"], "leakage");
     assert_eq!(leakage["passed"], true, "{leakage}");
 }
 

@@ -1,19 +1,13 @@
 use serde_json::Value;
 
-use crate::util::{Dir, TYPES, hard_cases, rec, run, v8_profile, varied};
-
-fn gates(out: &str) -> Value {
-    let v: Value = serde_json::from_str(out).unwrap_or_else(|e| panic!("not JSON ({e}): {out}"));
-    v
-}
+use crate::util::{
+    Dir, TYPES, gate_named, gates_named, hard_cases, json, rec, run, v8_profile, varied,
+};
 
 /// The results for gate `name`, as (scope, passed, value).
 fn rows(report: &Value, name: &str) -> Vec<(String, bool, Value)> {
-    report["gates"]
-        .as_array()
-        .expect("gates array")
-        .iter()
-        .filter(|g| g["name"] == name)
+    gates_named(report, name)
+        .into_iter()
         .map(|g| {
             (
                 g["scope"].as_str().unwrap_or("").to_string(),
@@ -54,7 +48,7 @@ fn the_v8_profile_fails_uniqueness_per_type() {
             .revmine()
             .args(["check", "--json", "assistant_dataset_train.v8.jsonl"]));
     assert_eq!(code, 1);
-    let r = gates(&out);
+    let r = json(&out);
     assert_eq!(r["passed"], false);
     let u = rows(&r, "uniqueness");
     assert_eq!(u.len(), 3);
@@ -95,7 +89,7 @@ fn json_report_has_the_documented_shape() {
     d.write("train.jsonl", varied("t", 10, 4));
     let (code, out, _) = run(d.revmine().args(["check", "--json", "train.jsonl"]));
     assert_eq!(code, 0);
-    let r = gates(&out);
+    let r = json(&out);
     assert_eq!(r["passed"], true);
     assert_eq!(r["files"][0]["path"], "train.jsonl");
     assert_eq!(r["files"][0]["role"], "train");
@@ -149,14 +143,8 @@ fn mined_pairs_are_not_judged_as_a_train_set_unless_named_so() {
     d.write("pairs.jsonl", &pairs);
     let (code, out, _) = run(d.revmine().args(["check", "--json", "pairs.jsonl"]));
     assert_eq!(code, 0, "{out}");
-    let r = gates(&out);
-    let mix = &r["gates"]
-        .as_array()
-        .expect("gates")
-        .iter()
-        .find(|g| g["name"] == "mix")
-        .cloned()
-        .expect("mix");
+    let r = json(&out);
+    let mix = &gate_named(&r, "mix");
     assert_eq!(
         (mix["skipped"].as_bool(), mix["passed"].as_bool()),
         (Some(true), Some(true))
@@ -166,7 +154,7 @@ fn mined_pairs_are_not_judged_as_a_train_set_unless_named_so() {
         .revmine()
         .args(["check", "--json", "--train", "pairs.jsonl"]));
     assert_eq!(code, 1);
-    let r = gates(&out);
+    let r = json(&out);
     assert!(!rows(&r, "mix")[0].1);
     assert_eq!(
         rows(&r, "real_share")[0],
@@ -262,14 +250,8 @@ fn each_gate_fails_on_its_own_fault() {
     for (files, gate, detail) in cases {
         let (code, out, _) = run(d.revmine().arg("check").arg("--json").args(&files));
         assert_eq!(code, 1, "{gate}: {out}");
-        let r = gates(&out);
-        let g = r["gates"]
-            .as_array()
-            .expect("gates")
-            .iter()
-            .find(|g| g["name"] == gate)
-            .cloned()
-            .expect("gate");
+        let r = json(&out);
+        let g = gate_named(&r, gate);
         assert_eq!(g["passed"], false, "{gate}: {g}");
         assert!(
             g["detail"].as_str().unwrap_or("").contains(detail),
@@ -372,7 +354,7 @@ fn uniqueness_sample_is_reproducible_and_honours_the_seed() {
     d.write("d.jsonl", &text);
     let value = |args: &[&str]| {
         let (_, out, _) = run(d.revmine().args(args));
-        rows(&gates(&out), "uniqueness")[0].2.clone()
+        rows(&json(&out), "uniqueness")[0].2.clone()
     };
     let a = value(&["check", "--json", "d.jsonl"]);
     assert_eq!(a, value(&["check", "--json", "d.jsonl"]));
@@ -433,7 +415,7 @@ fn check_of_a_missing_file_never_says_passed() {
     assert!(err.contains("cannot read `missing.jsonl`"), "{err}");
     let (code, out, _) = run(d.revmine().args(["check", "--json", "missing.jsonl"]));
     assert_eq!(code, 2);
-    let r = gates(&out);
+    let r = json(&out);
     assert_eq!(r["passed"], false, "{r}");
     assert_eq!(r["status"], "not_checked", "{r}");
     assert_eq!(r["unread"], 1, "{r}");

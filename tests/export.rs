@@ -6,13 +6,7 @@ use std::process::Command;
 
 use serde_json::{Value, json};
 
-use crate::util::{Dir, run};
-
-fn rows(text: &str) -> Vec<Value> {
-    text.lines()
-        .map(|l| serde_json::from_str(l).expect("JSONL"))
-        .collect()
-}
+use crate::util::{Dir, jsonl, ls, run};
 
 /// SFT and preference records of every shape, the early ones without a system
 /// prompt and the later ones with one, so a reader inferring column types
@@ -51,7 +45,7 @@ fn a_mixed_input_is_split_into_sft_and_preference_files() {
          the input holds SFT and preference records: split in two files (their columns differ)\n"
     );
     assert!(!d.path().join("out/trl.jsonl").exists());
-    let sft = rows(&d.read("out/trl.sft.jsonl"));
+    let sft = jsonl(&d.read("out/trl.sft.jsonl"));
     assert_eq!(
         sft[0],
         json!({"messages": [
@@ -61,7 +55,7 @@ fn a_mixed_input_is_split_into_sft_and_preference_files() {
             {"role": "assistant", "content": "Start with the highest-impact slice."},
         ]})
     );
-    let pref = rows(&d.read("out/trl.pref.jsonl"));
+    let pref = jsonl(&d.read("out/trl.pref.jsonl"));
     assert_eq!(
         pref[1],
         json!({
@@ -104,7 +98,7 @@ fn json_summary_kind_and_id_flags() {
             "skipped": 6, "system_dropped": 0,
         })
     );
-    let prefs = rows(&d.read("prefs.jsonl"));
+    let prefs = jsonl(&d.read("prefs.jsonl"));
     assert_eq!(
         prefs[0],
         json!({
@@ -156,7 +150,7 @@ fn standard_output_takes_one_kind_and_refuses_a_mix() {
         "preference",
     ]));
     assert_eq!(code, 0, "{err}");
-    let r = rows(&out);
+    let r = jsonl(&out);
     assert_eq!(r.len(), 3);
     assert_eq!(
         r[2],
@@ -186,7 +180,7 @@ fn standard_output_takes_one_kind_and_refuses_a_mix() {
         .write_stdin(mixed()));
     assert_eq!(code, 0, "{err}");
     assert_eq!(
-        rows(&out)[0],
+        jsonl(&out)[0],
         json!({"prompt": "How do I start?", "chosen": "Pick one small task and finish it.", "rejected": "Start."})
     );
     assert!(err.starts_with("<stdin>: 9 records"), "{err}");
@@ -214,11 +208,7 @@ fn a_malformed_line_is_named_and_nothing_is_written() {
         "revmine: data.jsonl:7: bad7: input: must end with the `User:` turn being answered, not an `Assistant:` turn\n"
     );
     assert_eq!(d.read("out.sft.jsonl"), "previous\n");
-    let mut left: Vec<String> = std::fs::read_dir(d.path())
-        .expect("ls")
-        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
-        .collect();
-    left.sort();
+    let left = ls(d.path());
     assert_eq!(
         left,
         ["data.jsonl", "out.sft.jsonl"],
@@ -361,7 +351,7 @@ fn hugging_face_datasets_loads_every_export_with_the_types_trainers_expect() {
         assert_eq!(got["features"], features, "{file}: {}", got["repr"]);
         // Arrow holds exactly what was written: no nulls filled in, no field
         // missing, rows with and without a system prompt alike.
-        assert_eq!(got["rows"], Value::Array(rows(&d.read(file))), "{file}");
+        assert_eq!(got["rows"], Value::Array(jsonl(&d.read(file))), "{file}");
         eprintln!("{file}: {}", got["repr"]);
     }
     let sft = report["trl.sft.jsonl"]["rows"].as_array().expect("rows");

@@ -22,12 +22,13 @@ use std::time::{Duration, Instant};
 
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestError, TestRng, TestRunner};
-use revmine::config::{Config as RevConfig, Role};
-use revmine::ingest::{Format, IngestError, IngestOptions, ingest_bytes};
-use revmine::notes::{NotesOptions, NotesSummary, convert};
-use revmine::scan::{FileScan, Input, Options, ProblemKind, Scanner};
-use revmine::schema::Schema;
-use revmine::unit::{self, UnitOptions};
+use revmine::config::Config as RevConfig;
+use revmine::convert::ingest::{Format, IngestError, IngestOptions, ingest_bytes};
+use revmine::convert::notes::{NotesOptions, NotesSummary, convert};
+use revmine::dataset::role::Role;
+use revmine::dataset::schema::Schema;
+use revmine::gate::scan::{FileScan, Input, ProblemKind, Scanner};
+use revmine::mine::unit::{self, UnitOptions};
 use serde_json::{Value, json};
 
 // ---------------------------------------------------------------- runner
@@ -320,7 +321,7 @@ fn schema_slow() -> Schema {
 }
 
 fn scan_with(schema: &Schema, bytes: &[u8], role: Role, max_line: u64) -> FileScan {
-    let mut opts = Options::from_config(&RevConfig::default(), true);
+    let mut opts = RevConfig::default().scan_options(true);
     opts.max_line_bytes = max_line;
     let mut scanner = Scanner::new(schema, opts);
     scanner.scan(
@@ -411,7 +412,7 @@ fn fuzz_jsonl_scan() {
         // every line the fast path proves valid is valid under the schema
         for raw in body.split(|b| *b == b'\n') {
             let line = raw.strip_suffix(b"\r").unwrap_or(raw);
-            if let Some(r) = revmine::fast::FastRecord::parse(line)
+            if let Some(r) = revmine::dataset::fast::FastRecord::parse(line)
                 && r.valid_under_builtin()
             {
                 let v: Value = serde_json::from_slice(line)

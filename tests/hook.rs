@@ -3,18 +3,16 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::util::{rec, varied};
+use crate::util::{Dir, rec, varied};
 
 /// A git repository driven through the git command, with revmine on PATH.
 struct Git {
-    dir: tempfile::TempDir,
+    dir: Dir,
 }
 
 impl Git {
     fn new() -> Self {
-        let g = Git {
-            dir: tempfile::tempdir().expect("temp dir"),
-        };
+        let g = Git { dir: Dir::new() };
         g.ok(&["init", "-q", "-b", "main"]);
         g.ok(&["config", "user.name", "Ana Ruiz"]);
         g.ok(&["config", "user.email", "ana@example.org"]);
@@ -78,11 +76,7 @@ impl Git {
     }
 
     fn write(&self, name: &str, text: &str) {
-        let p = self.path().join(name);
-        if let Some(parent) = p.parent() {
-            std::fs::create_dir_all(parent).expect("mkdir");
-        }
-        std::fs::write(p, text).expect("write");
+        self.dir.write(name, text);
     }
 
     fn commits(&self) -> usize {

@@ -2,7 +2,7 @@
 //! in a mined repository. Each must give a clear error naming where, and
 //! never cost the rest of the input.
 
-use crate::util::{Dir, Repo, rec, run, sides, skipped};
+use crate::util::{Dir, Repo, read_jsonl, rec, run, sides, skipped};
 
 const SMALL_CAP: &str = "[limits]\nmax_line_bytes = 1000\n";
 
@@ -160,7 +160,7 @@ fn a_corrupt_object_is_reported_with_commit_and_path_and_mining_goes_on() {
         "{err}"
     );
     assert_eq!(skipped(&err, "corrupt_object"), 1, "{err}");
-    let pairs: Vec<serde_json::Value> = d_lines(&r.dir.path().join("pairs.jsonl"));
+    let pairs: Vec<serde_json::Value> = read_jsonl(&r.dir.path().join("pairs.jsonl"));
     // a.md's pair is written; b.md's pairs both need the damaged version
     assert_eq!(
         sides(&pairs),
@@ -181,14 +181,6 @@ fn a_corrupt_object_is_reported_with_commit_and_path_and_mining_goes_on() {
     assert_eq!(corrupt["blob"], blob.as_str());
 }
 
-fn d_lines(path: &std::path::Path) -> Vec<serde_json::Value> {
-    std::fs::read_to_string(path)
-        .expect("pairs written")
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("JSONL"))
-        .collect()
-}
-
 #[test]
 fn a_corrupt_rename_source_does_not_stop_the_walk() {
     let x1 = "# Notes\n\n## What is blocking?\nThe review of the billing change is waiting on legal and on the auditors.\n";
@@ -203,7 +195,7 @@ fn a_corrupt_rename_source_does_not_stop_the_walk() {
     let (code, out, err) = run(r.revmine().args(["mine", "repo", "-o", "pairs.jsonl"]));
     assert_eq!(code, 2, "{out}{err}");
     assert!(err.contains("error: corrupt object"), "{err}");
-    let pairs = d_lines(&r.dir.path().join("pairs.jsonl"));
+    let pairs = read_jsonl(&r.dir.path().join("pairs.jsonl"));
     assert_eq!(pairs.len(), 1, "{err}");
     assert_eq!(pairs[0]["meta"]["chosen_commit"], c2.as_str());
 }
@@ -213,12 +205,18 @@ fn corrupt(r: &Repo, content: &str) -> String {
     let blob = git2::Oid::hash_object(git2::ObjectType::Blob, content.as_bytes())
         .expect("hash")
         .to_string();
+    garble(r, &blob);
+    blob
+}
+
+/// Keeps the loose object `oid` of `r` in place but garbles its deflate stream.
+fn garble(r: &Repo, oid: &str) {
     let object = r
         .dir
         .path()
         .join("repo/.git/objects")
-        .join(&blob[..2])
-        .join(&blob[2..]);
+        .join(&oid[..2])
+        .join(&oid[2..]);
     let mut bytes = std::fs::read(&object).expect("loose object");
     let mut perms = std::fs::metadata(&object).expect("meta").permissions();
     #[allow(clippy::permissions_set_readonly_false)]
@@ -228,7 +226,6 @@ fn corrupt(r: &Repo, content: &str) -> String {
         *b ^= 0x5a;
     }
     std::fs::write(&object, bytes).expect("corrupt");
-    blob
 }
 
 #[test]
@@ -248,21 +245,7 @@ fn a_corrupt_tree_skips_its_commit_and_mining_goes_on() {
         .and_then(|c| c.tree())
         .expect("tree");
     let sub = tree.get_name("notes").expect("notes/").id();
-    let object = r
-        .dir
-        .path()
-        .join("repo/.git/objects")
-        .join(&sub.to_string()[..2])
-        .join(&sub.to_string()[2..]);
-    let mut bytes = std::fs::read(&object).expect("loose object");
-    let mut perms = std::fs::metadata(&object).expect("meta").permissions();
-    #[allow(clippy::permissions_set_readonly_false)]
-    perms.set_readonly(false);
-    std::fs::set_permissions(&object, perms).expect("chmod");
-    for b in bytes.iter_mut().skip(2) {
-        *b ^= 0x5a;
-    }
-    std::fs::write(&object, bytes).expect("corrupt");
+    garble(&r, &sub.to_string());
     let (code, out, err) = run(r.revmine().args(["mine", "repo", "-o", "pairs.jsonl"]));
     assert_eq!(code, 2, "{out}{err}");
     assert!(

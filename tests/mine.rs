@@ -1,6 +1,6 @@
 //! `revmine mine` on real repositories built in temp dirs, one per situation.
 
-use crate::util::{Repo, run, sides, skipped};
+use crate::util::{Repo, git, run, sides, skipped};
 
 const Q: &str = "## How do I start a big task?\n";
 const V1: &str = "Just start.\n";
@@ -412,12 +412,10 @@ fn shallow_clones_are_mined_as_far_as_they_go() {
     r.commit("v2", &[("a.md", &doc(V2))]);
     r.commit("v3", &[("a.md", &doc(V3))]);
     let src = format!("file://{}", r.dir.path().join("repo").display());
-    let status = std::process::Command::new("git")
-        .args(["clone", "--quiet", "--depth", "2", &src, "shallow"])
-        .current_dir(r.dir.path())
-        .status()
-        .expect("git clone");
-    assert!(status.success());
+    git(
+        r.dir.path(),
+        &["clone", "--quiet", "--depth", "2", &src, "shallow"],
+    );
     let (code, out, err) = run(r
         .revmine()
         .args(["mine", "shallow", "--json", "-o", "s.jsonl"]));

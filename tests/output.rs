@@ -6,7 +6,7 @@
 use std::os::unix::fs::FileTypeExt;
 use std::path::Path;
 
-use crate::util::{Repo, rec, run};
+use crate::util::{Repo, git, is_root, ls, rec, revmine_std, run};
 
 /// One writing command: its fixtures are made in a fresh repo dir, and `OUT`
 /// in its arguments is replaced by the output path under test.
@@ -141,23 +141,26 @@ fn reference(w: &Writer, r: &Repo) -> (i32, Vec<u8>) {
     (code, bytes)
 }
 
+/// Makes a FIFO at `path` and a thread that reads it to the end.
+fn fifo_reader(path: &Path) -> std::thread::JoinHandle<Vec<u8>> {
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(path)
+            .status()
+            .expect("mkfifo")
+            .success()
+    );
+    let fifo = path.to_path_buf();
+    std::thread::spawn(move || std::fs::read(fifo).expect("read fifo"))
+}
+
 #[test]
 fn a_fifo_reader_gets_every_byte_and_the_fifo_stays() {
     for w in WRITERS {
         let r = fixtures();
         let (want_code, want) = reference(w, &r);
         let fifo = r.dir.path().join("out.fifo");
-        assert!(
-            std::process::Command::new("mkfifo")
-                .arg(&fifo)
-                .status()
-                .expect("test setup")
-                .success()
-        );
-        let reader = {
-            let fifo = fifo.clone();
-            std::thread::spawn(move || std::fs::read(fifo).expect("read fifo"))
-        };
+        let reader = fifo_reader(&fifo);
         let (code, stdout, stderr) = run(r.revmine().args(args_with(w, &fifo)));
         let got = reader.join().expect("test setup");
         assert_eq!(code, want_code, "{}:\n{stdout}\n{stderr}", w.name);
@@ -195,10 +198,7 @@ fn a_symlink_stays_and_its_target_is_replaced() {
         );
         let got = std::fs::read(d.join("real/target.out")).expect("test setup");
         assert_eq!(comparable(w, &got), comparable(w, &want), "{}", w.name);
-        let stray: Vec<_> = std::fs::read_dir(d.join("real"))
-            .expect("test setup")
-            .map(|e| e.expect("test setup").file_name())
-            .collect();
+        let stray = ls(&d.join("real"));
         assert_eq!(stray.len(), 1, "{}: temp files left: {stray:?}", w.name);
     }
 }
@@ -206,11 +206,7 @@ fn a_symlink_stays_and_its_target_is_replaced() {
 #[test]
 fn a_device_node_stays_a_device() {
     // mknod needs root; /dev/null itself is written through in the unit tests.
-    let uid = std::process::Command::new("id")
-        .arg("-u")
-        .output()
-        .expect("test setup");
-    if String::from_utf8_lossy(&uid.stdout).trim() != "0" {
+    if !is_root() {
         eprintln!("skipped: creating a device node with mknod needs root");
         return;
     }
@@ -379,9 +375,7 @@ fn dev_stdout_redirected_to_a_file_keeps_records_and_summary_apart() {
     // the summary share the shell's descriptor, one after the other.
     let r = fixtures();
     let file = std::fs::File::create(r.dir.path().join("out.txt")).expect("test setup");
-    let status = std::process::Command::new(env!("CARGO_BIN_EXE_revmine"))
-        .current_dir(r.dir.path())
-        .env_remove("REVMINE_CONFIG")
+    let status = revmine_std(r.dir.path())
         .args(["mine", "repo", "-o", "/dev/stdout", "--json"])
         .stdout(file)
         .status()
@@ -434,9 +428,7 @@ fn an_input_on_standard_input_is_never_the_output() {
         &["ingest", "-", "-o", "data.jsonl"],
     ] {
         let stdin = std::fs::File::open(d.join("data.jsonl")).expect("test setup");
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_revmine"))
-            .current_dir(d)
-            .env_remove("REVMINE_CONFIG")
+        let out = revmine_std(d)
             .args(args)
             .stdin(stdin)
             .output()
@@ -454,9 +446,7 @@ fn an_input_on_standard_input_is_never_the_output() {
     }
     // and a dataset on standard input named again by its path is read once
     let stdin = std::fs::File::open(d.join("data.jsonl")).expect("test setup");
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_revmine"))
-        .current_dir(d)
-        .env_remove("REVMINE_CONFIG")
+    let out = revmine_std(d)
         .args(["validate", "-", "data.jsonl"])
         .stdin(stdin)
         .output()
@@ -497,19 +487,9 @@ fn a_failed_ingest_writes_nothing_to_a_fifo() {
     let d = r.dir.path();
     std::fs::write(d.join("broken.json"), "[{\"conversations\": [").expect("test setup");
     let fifo = d.join("out.fifo");
-    assert!(
-        std::process::Command::new("mkfifo")
-            .arg(&fifo)
-            .status()
-            .expect("mkfifo")
-            .success()
-    );
     // The reader opens the FIFO; revmine opens it for writing and, failing,
     // writes nothing, so the reader sees end of file at once.
-    let reader = {
-        let fifo = fifo.clone();
-        std::thread::spawn(move || std::fs::read(fifo).expect("read fifo"))
-    };
+    let reader = fifo_reader(&fifo);
     let (code, _, err) = run(r
         .revmine()
         .args(["ingest", "chat.txt", "broken.json", "-o"])
@@ -590,17 +570,7 @@ fn mine_refuses_a_tracked_note_as_output_but_not_a_tracked_dataset() {
     let r = fixtures();
     let d = r.dir.path().join("notes");
     std::fs::create_dir(&d).expect("test setup");
-    let git = |args: &[&str]| {
-        let ok = std::process::Command::new("git")
-            .arg("-C")
-            .arg(&d)
-            .args(["-c", "user.name=Ana", "-c", "user.email=ana@example.org"])
-            .args(args)
-            .status()
-            .expect("git")
-            .success();
-        assert!(ok, "git {args:?}");
-    };
+    let git = |args: &[&str]| git(&d, args);
     git(&["init", "-q"]);
     std::fs::write(d.join("a.md"), "## How do I start?\nStart small.\n").expect("test setup");
     std::fs::write(d.join("pairs.jsonl"), "").expect("test setup");
@@ -635,9 +605,7 @@ fn records_to_standard_output_never_land_in_the_input_on_standard_input() {
             .append(true)
             .open(d.join("plan.md"))
             .expect("test setup");
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_revmine"))
-            .current_dir(d)
-            .env_remove("REVMINE_CONFIG")
+        let out = revmine_std(d)
             .args(args)
             .stdin(stdin)
             .stdout(stdout)

@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 
-use crate::util::{Dir, rec, run, varied};
+use crate::util::{Dir, gates_named, git, json, ls, rec, run, varied};
 
 /// The sheet without its date line, the one thing that differs between two draws.
 fn undated(sheet: &str) -> String {
@@ -30,12 +30,8 @@ fn tick_all(sheet: &str) -> String {
 
 /// The `spot_check` rows of `check --json`: (scope, passed, skipped, detail).
 fn spot_rows(out: &str) -> Vec<(String, bool, bool, String)> {
-    let v: Value = serde_json::from_str(out).unwrap_or_else(|e| panic!("not JSON ({e}): {out}"));
-    v["gates"]
-        .as_array()
-        .expect("gates")
-        .iter()
-        .filter(|g| g["name"] == "spot_check")
+    gates_named(&json(out), "spot_check")
+        .into_iter()
         .map(|g| {
             (
                 g["scope"].as_str().unwrap_or("").to_string(),
@@ -106,7 +102,7 @@ fn the_same_file_and_seed_draw_the_same_sheet_and_another_seed_another() {
 
 /// The content hash as revmine defines it, computed here independently.
 fn xxhash_rust_hash(bytes: &[u8]) -> u128 {
-    revmine::content_hash::ContentHash::of_bytes(bytes).0
+    revmine::dataset::content_hash::ContentHash::of_bytes(bytes).0
 }
 
 #[test]
@@ -299,20 +295,7 @@ fn an_edited_sheet_or_a_bad_one_cannot_be_signed() {
 #[test]
 fn staged_checks_match_the_sign_off_against_the_staged_content() {
     let d = Dir::new();
-    let git = |args: &[&str]| {
-        let out = std::process::Command::new("git")
-            .current_dir(d.path())
-            .env("GIT_CONFIG_GLOBAL", "/dev/null")
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .args(args)
-            .output()
-            .expect("git runs");
-        assert!(
-            out.status.success(),
-            "git {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    };
+    let git = |args: &[&str]| git(d.path(), args);
     git(&["init", "-q"]);
     d.write("revmine.toml", REQUIRED);
     d.write("train.jsonl", varied("t", 20, 4));
@@ -400,10 +383,9 @@ fn promote_moves_nothing_unless_every_gate_passes() {
     );
     assert_eq!(d.read("assistant_dataset_train.jsonl"), good);
     assert_eq!(d.read("candidate.jsonl"), good, "copied, not moved");
-    let leftovers: Vec<_> = std::fs::read_dir(d.path())
-        .expect("ls")
-        .filter_map(Result::ok)
-        .filter(|e| e.file_name().to_string_lossy().starts_with(".revmine-"))
+    let leftovers: Vec<_> = ls(d.path())
+        .into_iter()
+        .filter(|name| name.starts_with(".revmine-"))
         .collect();
     assert!(leftovers.is_empty(), "no temp file left: {leftovers:?}");
 

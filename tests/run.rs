@@ -2,14 +2,13 @@
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use serde_json::Value;
 
-use crate::util::{Dir, run};
+use crate::util::{Dir, git, git_cmd, jsonl, run};
 
 /// A notes-and-drafts repository driven with the git command line, so the
-/// tests can rewrite its history like a force-push would.
+/// tests can rewrite its history like a force-push would; one revision a day.
 struct GitRepo {
     dir: PathBuf,
     n: u32,
@@ -27,43 +26,17 @@ impl GitRepo {
     }
 
     fn git(&self, args: &[&str]) -> String {
-        let out = Command::new("git")
-            .arg("-C")
-            .arg(&self.dir)
-            .args(args)
-            .env("GIT_AUTHOR_NAME", "Ana")
-            .env("GIT_AUTHOR_EMAIL", "ana@example.org")
-            .env("GIT_COMMITTER_NAME", "Ana")
-            .env("GIT_COMMITTER_EMAIL", "ana@example.org")
-            .output()
-            .expect("run test");
-        assert!(
-            out.status.success(),
-            "git {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).trim().to_string()
+        git(&self.dir, args)
     }
 
+    /// Writes `file` and commits everything as revision n, dated day n.
     fn commit(&mut self, file: &str, text: &str) {
         self.n += 1;
         std::fs::write(self.dir.join(file), text).expect("run test");
         let date = format!("2026-11-{:02}T10:00:00Z", self.n.min(28));
-        let out = Command::new("git")
-            .arg("-C")
-            .arg(&self.dir)
-            .args(["add", "-A"])
-            .status()
-            .expect("run test");
-        assert!(out.success());
-        let out = Command::new("git")
-            .arg("-C")
-            .arg(&self.dir)
+        self.git(&["add", "-A"]);
+        let out = git_cmd(&self.dir)
             .args(["commit", "-q", "-m", &format!("revision {}", self.n)])
-            .env("GIT_AUTHOR_NAME", "Ana")
-            .env("GIT_AUTHOR_EMAIL", "ana@example.org")
-            .env("GIT_COMMITTER_NAME", "Ana")
-            .env("GIT_COMMITTER_EMAIL", "ana@example.org")
             .env("GIT_AUTHOR_DATE", &date)
             .env("GIT_COMMITTER_DATE", &date)
             .status()
@@ -189,27 +162,16 @@ fn a_second_run_writes_only_what_is_new() {
     // the same pairs a full mine of the repository gives
     let (code, _, err) = run(d.revmine().args(["mine", "drafts", "-o", "full.jsonl"]));
     assert_eq!(code, 0, "{err}");
-    let ids_of = |name: &str| -> HashSet<String> {
-        d.read(name)
-            .lines()
-            .map(|l| {
-                let v: Value = serde_json::from_str(l).expect("run test");
-                v["id"].as_str().expect("run test").to_string()
-            })
-            .collect()
-    };
+    let ids_of = |name: &str| -> HashSet<String> { ids_in(&d, name).into_iter().collect() };
     let (full, mined) = (ids_of("full.jsonl"), ids_of("out/pairs.jsonl"));
     assert_eq!(mined, full);
 }
 
 /// The ids of a JSONL file's records, in order.
 fn ids_in(d: &Dir, name: &str) -> Vec<String> {
-    d.read(name)
-        .lines()
-        .map(|l| {
-            let v: Value = serde_json::from_str(l).expect("a record");
-            v["id"].as_str().expect("an id").to_string()
-        })
+    jsonl(&d.read(name))
+        .iter()
+        .map(|v| v["id"].as_str().expect("an id").to_string())
         .collect()
 }
 
@@ -485,12 +447,9 @@ fn a_notes_source_reads_only_the_files_its_globs_name() {
     let (code, _, err) = run(d.revmine().arg("run"));
     assert_eq!(code, 0, "{err}");
     let text = d.read("out/chat.jsonl");
-    let files: HashSet<String> = text
-        .lines()
-        .map(|l| {
-            let v: Value = serde_json::from_str(l).expect("JSONL");
-            v["meta"]["file"].as_str().unwrap_or("").to_string()
-        })
+    let files: HashSet<String> = jsonl(&text)
+        .iter()
+        .map(|v| v["meta"]["file"].as_str().unwrap_or("").to_string())
         .collect();
     assert_eq!(files, HashSet::from(["plan.md".to_string()]), "{text}");
 }
@@ -618,11 +577,8 @@ fn a_run_killed_at_any_point_resumes_without_loss_or_duplicates() {
 #[test]
 fn the_documented_run_log_is_not_judged_as_a_dataset() {
     let d = workspace(2);
-    let root = GitRepo {
-        dir: d.path().to_path_buf(),
-        n: 0,
-    };
-    root.git(&["init", "-q", "-b", "main"]);
+    let git = |args: &[&str]| git(d.path(), args);
+    git(&["init", "-q", "-b", "main"]);
     let mut log = String::new();
     for _ in 0..2 {
         let (code, out, err) = run(d.revmine().args(["run", "--json"]));
@@ -630,12 +586,12 @@ fn the_documented_run_log_is_not_judged_as_a_dataset() {
         log.push_str(&out);
     }
     d.write("runs.log", &log);
-    root.git(&["add", "revmine.toml", "runs.log", "out"]);
+    git(&["add", "revmine.toml", "runs.log", "out"]);
     let (code, out, err) = run(d.revmine().args(["check", "--staged"]));
     assert_eq!(code, 0, "the documented setup is blocked:\n{out}{err}");
     // the name the README used to suggest would be
     d.write("runs.jsonl", &log);
-    root.git(&["add", "runs.jsonl"]);
+    git(&["add", "runs.jsonl"]);
     let (code, out, err) = run(d.revmine().args(["check", "--staged"]));
     assert_eq!(code, 1, "{out}{err}");
 }

@@ -2,14 +2,15 @@
 //! priorities, stress and follow-up turns. Each tag's count over all eval
 //! files (from `meta.tags` or the `[tags]` rules) must reach its minimum.
 
-use super::GateResult;
-use crate::config::{Config, Role};
-use crate::scan::FileScan;
-use crate::tags::Tag;
+use super::result::GateResult;
+use crate::dataset::role::Role;
+use crate::dataset::tags::Tag;
+use crate::gate::scan::FileScan;
+use crate::gate::settings::Gates;
 
-pub(super) fn gate(scans: &[FileScan], config: &Config) -> Vec<GateResult> {
+pub(super) fn gate(scans: &[FileScan], gates: &Gates) -> Vec<GateResult> {
     let evals: Vec<&FileScan> = scans.iter().filter(|s| s.role == Role::Eval).collect();
-    let mins = &config.gates.eval_hard_cases.min;
+    let mins = &gates.eval_hard_cases.min;
     if evals.is_empty() || mins.is_empty() {
         let why = if mins.is_empty() {
             "no minimums configured (gates.eval_hard_cases.min)"
@@ -46,7 +47,8 @@ pub(super) fn gate(scans: &[FileScan], config: &Config) -> Vec<GateResult> {
 #[cfg(test)]
 mod tests {
     use super::super::tests::scan;
-    use crate::config::{Config, Role};
+    use crate::config::Config;
+    use crate::dataset::role::Role;
 
     fn chat(id: &str, input: &str) -> String {
         serde_json::json!({"id": id, "record_type": "chat", "input": input, "output": "ok"})
@@ -72,7 +74,7 @@ mod tests {
                 "meta": {"tags": ["ambiguity"]}})
             .to_string()
         }));
-        let g = super::gate(&[scan("eval.jsonl", Role::Eval, &lines)], &config);
+        let g = super::gate(&[scan("eval.jsonl", Role::Eval, &lines)], &config.gates);
         let by_tag = |t: &str| g.iter().find(|g| g.scope.ends_with(t)).unwrap();
         assert!(by_tag("stress").passed);
         assert!(by_tag("follow_up").passed);
@@ -86,7 +88,7 @@ mod tests {
         let lines = vec![chat("s", "User: Production is down, help!")];
         let g = super::gate(
             &[scan("train.jsonl", Role::Train, &lines)],
-            &Config::default(),
+            &Config::default().gates,
         );
         assert!(g[0].skipped);
     }

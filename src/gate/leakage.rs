@@ -3,12 +3,14 @@
 //! eval record's fingerprint during the scan (see `scan::leak_index`); this
 //! gate reads the counts and names the first leaks.
 
-use super::GateResult;
-use crate::config::{Config, Role};
-use crate::scan::{FileScan, leak_names};
+use super::result::GateResult;
+use crate::dataset::neardup::NearDuplicates;
+use crate::dataset::role::Role;
+use crate::gate::scan::{FileScan, leak_names};
+use crate::gate::settings::Gates;
 
-pub(super) fn gate(scans: &[FileScan], config: &Config) -> GateResult {
-    let cfg = &config.gates.leakage;
+pub(super) fn gate(scans: &[FileScan], gates: &Gates, near: &NearDuplicates) -> GateResult {
+    let cfg = &gates.leakage;
     let threshold = format!("<= {} train records", cfg.max_records);
     let evals: Vec<&FileScan> = scans.iter().filter(|s| s.role == Role::Eval).collect();
     let trains: Vec<&FileScan> = scans.iter().filter(|s| s.role == Role::Train).collect();
@@ -28,7 +30,7 @@ pub(super) fn gate(scans: &[FileScan], config: &Config) -> GateResult {
     let mut detail = format!(
         "{leaked} train records repeat one of {eval_records} eval records (input/prompt or response; \
          exact, or Jaccard >= {})",
-        config.near_duplicates.threshold
+        near.threshold
     );
     let examples: Vec<String> = trains
         .iter()
@@ -67,16 +69,17 @@ pub(super) fn gate(scans: &[FileScan], config: &Config) -> GateResult {
 
 #[cfg(test)]
 mod tests {
-    use crate::config::{Config, Role};
+    use crate::config::Config;
+    use crate::dataset::role::Role;
+    use crate::dataset::schema::Schema;
+    use crate::gate::scan::{Input, Scanner, leak_index};
     use crate::gate::tests::{rec, scan};
-    use crate::scan::{Input, Options, Scanner, leak_index};
-    use crate::schema::Schema;
 
     /// Scans eval then train as `check` does, with the index in between.
-    fn check(eval: &[String], train: &[String]) -> super::GateResult {
+    fn check(eval: &[String], train: &[String]) -> crate::gate::GateResult {
         let config = Config::default();
         let schema = Schema::builtin().unwrap();
-        let mut s = Scanner::new(&schema, Options::from_config(&config, false));
+        let mut s = Scanner::new(&schema, config.scan_options(false));
         let bar = indicatif::ProgressBar::hidden();
         let e = s.scan(
             Input::from_bytes("eval.jsonl", Role::Eval, eval.join("\n").into_bytes()),
@@ -87,7 +90,7 @@ mod tests {
             Input::from_bytes("train.jsonl", Role::Train, train.join("\n").into_bytes()),
             &bar,
         );
-        super::gate(&[t, e], &config)
+        super::gate(&[t, e], &config.gates, &config.near_duplicates)
     }
 
     const LONG: &str = "Write down the three blockers first then ask the platform team about \
@@ -140,7 +143,8 @@ mod tests {
                 Role::Train,
                 &[rec("t", "qa", "real", "x")],
             )],
-            &Config::default(),
+            &Config::default().gates,
+            &Config::default().near_duplicates,
         );
         assert!(g.skipped);
     }

@@ -3,10 +3,10 @@
 
 use serde_json::Value;
 
-use super::{GateResult, pct};
-use crate::config::Mix;
-use crate::record::RecordType;
-use crate::scan::FileScan;
+use super::result::{GateResult, pct};
+use crate::dataset::record::RecordType;
+use crate::gate::scan::FileScan;
+use crate::gate::settings::Mix;
 
 pub(super) fn gate(train: &[&FileScan], config: &Mix) -> GateResult {
     let threshold = if config.min_share > 0.0 {
@@ -71,8 +71,9 @@ pub(super) fn gate(train: &[&FileScan], config: &Mix) -> GateResult {
 #[cfg(test)]
 mod tests {
     use super::super::tests::{rec, scan};
-    use crate::config::{Config, Role};
-    use crate::record::RecordType;
+    use crate::config::Config;
+    use crate::dataset::record::RecordType;
+    use crate::dataset::role::Role;
 
     #[test]
     fn a_missing_type_fails_and_all_six_pass() {

@@ -1,99 +1,67 @@
-//! The plan's gates, one file each. A gate reads finished scans and the config
-//! and returns results; it never reads files itself.
+//! The gates. Takes JSONL dataset files; gives one verdict row per gate and
+//! scope. [`scan`] reads each file once, in a streaming, parallel pass that
+//! gathers everything a gate needs; then each gate (one file each) reads the
+//! finished scans and the config and returns results, never reading files
+//! itself. [`stats`] recomputes the plan's measured-state block from the
+//! same scans.
 //!
 //! Gate names (`schema`, `unique_ids`, `uniqueness`, `near_duplicates`, `mix`,
 //! `real_share`, `leakage`, `eval_hard_cases`, `spot_check`, `secrets`) are part of the
 //! interface: scripts match on them in `check --json`.
+
+pub mod scan;
+pub mod settings;
+pub mod stats;
 
 mod eval_hard_cases;
 mod leakage;
 mod mix;
 mod near_duplicates;
 mod real_share;
+mod result;
 mod schema;
 mod secrets;
 mod spot_check;
 mod unique_ids;
 mod uniqueness;
 
+pub use result::GateResult;
 pub use spot_check::shortfall as spot_check_shortfall;
 
-use serde::Serialize;
-use serde_json::Value;
-
-use crate::config::{Config, Role};
-use crate::scan::FileScan;
-
-/// One row of the `check` report.
-#[derive(Debug, Clone, Serialize)]
-pub struct GateResult {
-    pub name: &'static str,
-    /// What was judged: `all files`, `train set`, or `FILE: TYPE`.
-    pub scope: String,
-    pub passed: bool,
-    /// A gate with nothing to judge (e.g. no train file) passes and says so.
-    pub skipped: bool,
-    pub value: Value,
-    pub threshold: String,
-    pub detail: String,
-}
-
-impl GateResult {
-    fn skipped(name: &'static str, scope: &str, threshold: String, why: &str) -> Self {
-        GateResult {
-            name,
-            scope: scope.into(),
-            passed: true,
-            skipped: true,
-            value: Value::Null,
-            threshold,
-            detail: why.into(),
-        }
-    }
-}
+use crate::dataset::neardup::NearDuplicates;
+use crate::dataset::role::Role;
+use crate::gate::scan::FileScan;
+use crate::gate::settings::Gates;
 
 /// Runs every gate, in the order the report lists them.
-pub fn run_all(scans: &[FileScan], config: &Config) -> Vec<GateResult> {
+pub fn run_all(scans: &[FileScan], gates: &Gates, near: &NearDuplicates) -> Vec<GateResult> {
     let train: Vec<&FileScan> = scans.iter().filter(|s| s.role == Role::Train).collect();
     let mut out = vec![schema::gate(scans), unique_ids::gate(scans)];
-    out.extend(uniqueness::gate(scans, &config.gates.uniqueness));
-    out.extend(near_duplicates::gate(scans, config));
-    out.extend(secrets::gate(scans, config));
-    out.push(mix::gate(&train, &config.gates.mix));
-    out.push(real_share::gate(&train, &config.gates.real_share));
-    out.push(leakage::gate(scans, config));
-    out.extend(eval_hard_cases::gate(scans, config));
-    out.extend(spot_check::gate(scans, &config.gates.spot_check));
+    out.extend(uniqueness::gate(scans, &gates.uniqueness));
+    out.extend(near_duplicates::gate(scans, gates, near));
+    out.extend(secrets::gate(scans, gates));
+    out.push(mix::gate(&train, &gates.mix));
+    out.push(real_share::gate(&train, &gates.real_share));
+    out.push(leakage::gate(scans, gates, near));
+    out.extend(eval_hard_cases::gate(scans, gates));
+    out.extend(spot_check::gate(scans, &gates.spot_check));
     out
-}
-
-fn pct(part: u64, whole: u64) -> f64 {
-    if whole == 0 {
-        0.0
-    } else {
-        part as f64 / whole as f64
-    }
-}
-
-/// Rounds for display and JSON, so reports read `0.0030`, not `0.003000000000000001`.
-fn round4(x: f64) -> Value {
-    serde_json::Number::from_f64((x * 10_000.0).round() / 10_000.0)
-        .map_or(Value::Null, Value::Number)
 }
 
 #[cfg(test)]
 pub(crate) mod tests {
-    use crate::config::{Config, Role};
-    use crate::scan::{FileScan, Input, Options, Scanner};
-    use crate::schema::Schema;
+    use crate::config::Config;
+    use crate::dataset::role::Role;
+    use crate::dataset::schema::Schema;
+    use crate::gate::scan::{FileScan, Input, Scanner};
 
     /// Scans `lines` as one file with the default config.
     pub(crate) fn scan(label: &str, role: Role, lines: &[String]) -> FileScan {
         let schema = Schema::builtin().unwrap();
         let config = Config::default();
-        let mut options = Options::from_config(&config, false);
+        let mut options = config.scan_options(false);
         options.tagger = Some(std::sync::Arc::new(
-            crate::tags::Tagger::new(&config.tags).unwrap(),
+            crate::dataset::tags::Tagger::new(&config.tags).unwrap(),
         ));
         let mut s = Scanner::new(&schema, options);
         let text = lines.join("\n");

@@ -6,18 +6,19 @@
 
 use std::collections::HashSet;
 
-use super::{GateResult, round4};
-use crate::config::Config;
-use crate::neardup::Index;
-use crate::scan::FileScan;
+use super::result::{GateResult, round4};
+use crate::dataset::neardup::Index;
+use crate::dataset::neardup::NearDuplicates;
+use crate::gate::scan::FileScan;
+use crate::gate::settings::Gates;
 
-pub(super) fn gate(scans: &[FileScan], config: &Config) -> Vec<GateResult> {
-    let max = config.gates.near_duplicates.max_share;
-    let sim = config.near_duplicates.similarity();
+pub(super) fn gate(scans: &[FileScan], gates: &Gates, near: &NearDuplicates) -> Vec<GateResult> {
+    let max = gates.near_duplicates.max_share;
+    let sim = near.similarity();
     let threshold = format!("<= {max}");
     let mut out = Vec::new();
     for scan in scans {
-        for (&ty, field) in &config.gates.uniqueness.fields {
+        for (&ty, field) in &gates.uniqueness.fields {
             let tally = &scan.types[ty.index()];
             if tally.count == 0 {
                 continue;
@@ -81,7 +82,8 @@ pub(super) fn gate(scans: &[FileScan], config: &Config) -> Vec<GateResult> {
 #[cfg(test)]
 mod tests {
     use super::super::tests::{rec, scan};
-    use crate::config::{Config, Role};
+    use crate::config::Config;
+    use crate::dataset::role::Role;
 
     fn answer(i: usize, name: &str) -> String {
         format!(
@@ -104,7 +106,11 @@ mod tests {
                 )
             })
             .collect();
-        let g = super::gate(&[scan("t.jsonl", Role::Other, &templated)], &config);
+        let g = super::gate(
+            &[scan("t.jsonl", Role::Other, &templated)],
+            &config.gates,
+            &config.near_duplicates,
+        );
         let chat = g.iter().find(|g| g.scope.ends_with("chat")).unwrap();
         assert!(!chat.passed, "{chat:?}");
         assert!(chat.detail.contains("e.g. line"), "{}", chat.detail);
@@ -115,7 +121,11 @@ mod tests {
                 rec(&format!("c{i}"), "chat", "real", &words.join(" "))
             })
             .collect();
-        let g = super::gate(&[scan("d.jsonl", Role::Other, &distinct)], &config);
+        let g = super::gate(
+            &[scan("d.jsonl", Role::Other, &distinct)],
+            &config.gates,
+            &config.near_duplicates,
+        );
         assert!(g.iter().all(|g| g.passed), "{g:?}");
     }
 
@@ -125,7 +135,11 @@ mod tests {
         let same: Vec<String> = (0..40)
             .map(|i| rec(&format!("c{i}"), "chat", "real", &answer(1, "Sam")))
             .collect();
-        let g = super::gate(&[scan("s.jsonl", Role::Other, &same)], &config);
+        let g = super::gate(
+            &[scan("s.jsonl", Role::Other, &same)],
+            &config.gates,
+            &config.near_duplicates,
+        );
         assert!(g.iter().all(|g| g.passed), "{g:?}");
         assert_eq!(g[0].value, serde_json::json!(0.0));
     }

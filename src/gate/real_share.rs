@@ -1,9 +1,9 @@
 //! `real_share`: the plan's 35-50% of train from real material, so the model
 //! learns real conversation without losing synthetic coverage.
 
-use super::{GateResult, pct, round4};
-use crate::config::RealShare;
-use crate::scan::FileScan;
+use super::result::{GateResult, pct, round4};
+use crate::gate::scan::FileScan;
+use crate::gate::settings::RealShare;
 
 pub(super) fn gate(train: &[&FileScan], config: &RealShare) -> GateResult {
     let threshold = format!("[{}, {}]", config.min, config.max);
@@ -32,7 +32,8 @@ pub(super) fn gate(train: &[&FileScan], config: &RealShare) -> GateResult {
 #[cfg(test)]
 mod tests {
     use super::super::tests::{rec, scan};
-    use crate::config::{Config, Role};
+    use crate::config::Config;
+    use crate::dataset::role::Role;
 
     #[test]
     fn the_band_is_inclusive_and_enforced_both_ways() {

@@ -2,8 +2,8 @@
 
 use serde_json::Value;
 
-use super::GateResult;
-use crate::scan::FileScan;
+use super::result::GateResult;
+use crate::gate::scan::FileScan;
 
 pub(super) fn gate(scans: &[FileScan]) -> GateResult {
     let problems: usize = scans.iter().map(FileScan::record_problems).sum();
@@ -11,7 +11,7 @@ pub(super) fn gate(scans: &[FileScan]) -> GateResult {
     let first = scans
         .iter()
         .flat_map(|s| &s.problems)
-        .find(|p| p.kind != crate::scan::ProblemKind::DuplicateId);
+        .find(|p| p.kind != crate::gate::scan::ProblemKind::DuplicateId);
     GateResult {
         name: "schema",
         scope: "all files".into(),

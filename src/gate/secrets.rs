@@ -3,12 +3,13 @@
 //! scan looks at every record's texts (see `scan::SECRET_FIELDS`); this gate
 //! reads the per-file counts and names the first records, masked.
 
-use super::GateResult;
-use crate::config::Config;
-use crate::scan::{FileScan, sanitise};
+use super::result::GateResult;
+use crate::dataset::line::sanitise;
+use crate::gate::scan::FileScan;
+use crate::gate::settings::Gates;
 
-pub(super) fn gate(scans: &[FileScan], config: &Config) -> Vec<GateResult> {
-    let cfg = &config.gates.secrets;
+pub(super) fn gate(scans: &[FileScan], gates: &Gates) -> Vec<GateResult> {
+    let cfg = &gates.secrets;
     let threshold = format!("<= {} records", cfg.max_records);
     if !cfg.enabled {
         return vec![GateResult::skipped(
@@ -60,7 +61,8 @@ pub(super) fn gate(scans: &[FileScan], config: &Config) -> Vec<GateResult> {
 
 #[cfg(test)]
 mod tests {
-    use crate::config::{Config, Role};
+    use crate::config::Config;
+    use crate::dataset::role::Role;
     use crate::gate::tests::{rec, scan};
 
     #[test]
@@ -77,7 +79,7 @@ mod tests {
             ),
         ];
         let s = scan("d.jsonl", Role::Other, &lines);
-        let g = super::gate(&[s], &Config::default());
+        let g = super::gate(&[s], &Config::default().gates);
         assert_eq!(g.len(), 1);
         assert!(!g[0].passed);
         assert_eq!(g[0].value, 1);
@@ -94,10 +96,10 @@ mod tests {
     fn clean_files_pass_and_the_gate_can_be_off() {
         let lines = vec![rec("a", "chat", "real", "Call at 10:30, v1.2.3, PR #4821.")];
         let s = scan("d.jsonl", Role::Other, &lines);
-        let g = super::gate(std::slice::from_ref(&s), &Config::default());
+        let g = super::gate(std::slice::from_ref(&s), &Config::default().gates);
         assert!(g[0].passed && g[0].value == 0, "{g:?}");
         let off =
             Config::from_str_merged(Some("[gates.secrets]\nenabled = false\n"), None).unwrap();
-        assert!(super::gate(&[s], &off)[0].skipped);
+        assert!(super::gate(&[s], &off.gates)[0].skipped);
     }
 }

@@ -1,17 +1,18 @@
 //! `spot_check`: the plan's "manual spot-check of 100 random records", as a
-//! recorded sign-off whose content hash matches the file being checked. The
-//! command layer loads each file's ledger into its scan; the hash comes from
+//! recorded sign-off whose content hash matches the file being checked.
+//! [`crate::gate::scan::attach_ledgers`] loads each file's ledger into its
+//! scan; the hash comes from
 //! the scan itself, so with `--staged` it is the staged content's.
 
-use super::GateResult;
-use crate::config::SpotCheck;
-use crate::scan::FileScan;
-use crate::signoff::{Ledger, SignOff};
+use super::result::GateResult;
+use crate::gate::scan::FileScan;
+use crate::gate::settings::SpotCheck;
+use crate::review::signoff::{Ledger, SignOff};
 
 const NAME: &str = "spot_check";
 
 pub(super) fn gate(scans: &[FileScan], config: &SpotCheck) -> Vec<GateResult> {
-    let roles: Vec<&str> = config.roles.iter().map(role_name).collect();
+    let roles: Vec<&str> = config.roles.iter().map(|r| r.as_str()).collect();
     let threshold = format!("sign-off of >= {} sampled (or all)", config.sample_size);
     let judged: Vec<&FileScan> = scans
         .iter()
@@ -135,20 +136,13 @@ pub fn shortfall(config: &SpotCheck, label: &str, sampled: usize, records: u64) 
     ))
 }
 
-fn role_name(r: &crate::config::Role) -> &'static str {
-    match r {
-        crate::config::Role::Train => "train",
-        crate::config::Role::Eval => "eval",
-        crate::config::Role::Other => "other",
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::super::tests::{rec, scan};
-    use crate::config::{Config, Role};
-    use crate::content_hash::ContentHash;
-    use crate::signoff::{Ledger, SignOff};
+    use crate::config::Config;
+    use crate::dataset::content_hash::ContentHash;
+    use crate::dataset::role::Role;
+    use crate::review::signoff::{Ledger, SignOff};
 
     fn signoff(hash: ContentHash, sampled: usize) -> SignOff {
         SignOff {

@@ -3,8 +3,8 @@
 
 use serde_json::Value;
 
-use super::GateResult;
-use crate::scan::{FileScan, ProblemKind};
+use super::result::GateResult;
+use crate::gate::scan::{FileScan, ProblemKind};
 
 pub(super) fn gate(scans: &[FileScan]) -> GateResult {
     let dups: u64 = scans.iter().map(|s| s.duplicate_ids).sum();

@@ -2,10 +2,10 @@
 //! unique/sampled normalised texts on a seeded sample (the v8 profile had 6
 //! unique outputs in 6,000).
 
-use super::{GateResult, round4};
-use crate::config::Uniqueness;
-use crate::record::RecordType;
-use crate::scan::FileScan;
+use super::result::{GateResult, round4};
+use crate::dataset::record::RecordType;
+use crate::gate::scan::FileScan;
+use crate::gate::settings::Uniqueness;
 
 pub(super) fn gate(scans: &[FileScan], config: &Uniqueness) -> Vec<GateResult> {
     let threshold = format!("> {}", config.threshold);
@@ -61,7 +61,8 @@ pub(super) fn gate(scans: &[FileScan], config: &Uniqueness) -> Vec<GateResult> {
 #[cfg(test)]
 mod tests {
     use super::super::tests::{rec, scan};
-    use crate::config::{Config, Role};
+    use crate::config::Config;
+    use crate::dataset::role::Role;
 
     #[test]
     fn six_templates_fail_and_varied_outputs_pass() {

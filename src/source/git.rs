@@ -106,7 +106,9 @@ pub struct Change {
     pub new: Option<Side>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// How the history is walked; `[mine] history` spells it `first-parent` or `branches`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum History {
     /// The history as merged: a merge contributes its diff against its first parent.
     FirstParent,

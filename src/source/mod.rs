@@ -1,5 +1,6 @@
-//! Where records come from. `git` reads repositories; `materialise` writes the
-//! sample and test repositories. Nothing outside `source` names git2.
+//! Sources. Takes a path; gives repositories (history walk, blobs, file
+//! locations) and the sample repositories, materialised from their scripts.
+//! Nothing outside `source` names git2; it imports nothing of revmine.
 
 pub mod git;
 pub mod materialise;

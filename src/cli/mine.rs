@@ -1,0 +1,239 @@
+//! `revmine mine`: revision history into preference pairs.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use clap::Args;
+use serde_json::json;
+
+use revmine::config::Config;
+use revmine::config::MineOverrides;
+use revmine::error::Error;
+
+use crate::cli::common::*;
+
+#[derive(Debug, Args)]
+pub(crate) struct Flags {
+    /// Git repositories to mine.
+    #[arg(value_name = "REPO", required = true)]
+    pub(crate) repos: Vec<PathBuf>,
+    /// Write the pairs here (JSONL, replaced atomically); default standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub(crate) output: Option<PathBuf>,
+    /// Walk from this revision instead of HEAD.
+    #[arg(long, value_name = "REV")]
+    pub(crate) rev: Option<String>,
+    /// first-parent: history as merged; branches: every non-merge commit (pull-request workflows).
+    #[arg(long, value_parser = ["first-parent", "branches"])]
+    pub(crate) history: Option<String>,
+    /// consecutive: each revision against the one before; final: each earlier version against the last.
+    #[arg(long, value_parser = ["consecutive", "final"])]
+    pub(crate) pairs: Option<String>,
+    /// Only files matching GLOB (repeatable; replaces mine.paths).
+    #[arg(long = "path", value_name = "GLOB")]
+    pub(crate) paths: Vec<String>,
+    /// Only revisions committed on or after DATE (YYYY-MM-DD or RFC 3339).
+    #[arg(long, value_name = "DATE")]
+    pub(crate) since: Option<String>,
+    /// Only revisions committed on or before DATE.
+    #[arg(long, value_name = "DATE")]
+    pub(crate) until: Option<String>,
+    /// Only revisions by authors matching REGEX ("Name <email>"; repeatable).
+    #[arg(long = "author", value_name = "REGEX")]
+    pub(crate) authors: Vec<String>,
+    /// Fold revisions by authors matching REGEX into the next one (repeatable; adds to mine.exclude_authors).
+    #[arg(long = "exclude-author", value_name = "REGEX")]
+    pub(crate) exclude_authors: Vec<String>,
+    /// Add a unified diff of each pair to its meta.
+    #[arg(long)]
+    pub(crate) diff: bool,
+    /// Print the summary as JSON on stdout (needs --output).
+    #[arg(long, requires = "output")]
+    pub(crate) json: bool,
+}
+
+/// Options of `revmine mine`: what to read and where to write, and the
+/// miner's overrides of `[mine]`.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct MineArgs {
+    pub(crate) repos: Vec<PathBuf>,
+    pub(crate) output: Option<PathBuf>,
+    pub(crate) config: Option<PathBuf>,
+    pub(crate) cwd: PathBuf,
+    pub(crate) json: bool,
+    pub(crate) mine: MineOverrides,
+}
+
+fn mine_args(a: &Flags, config: &Option<PathBuf>) -> anyhow::Result<MineArgs> {
+    use revmine::mine::PairMode;
+    use revmine::source::git::History;
+    Ok(MineArgs {
+        repos: a.repos.clone(),
+        output: stdout_dash(&a.output),
+        config: config.clone(),
+        cwd: std::env::current_dir()?,
+        json: a.json,
+        mine: MineOverrides {
+            rev: a.rev.clone(),
+            history: a.history.as_deref().map(|h| {
+                if h == "branches" {
+                    History::Branches
+                } else {
+                    History::FirstParent
+                }
+            }),
+            pairs: a.pairs.as_deref().map(|p| {
+                if p == "final" {
+                    PairMode::Final
+                } else {
+                    PairMode::Consecutive
+                }
+            }),
+            paths: a.paths.clone(),
+            since: a.since.clone(),
+            until: a.until.clone(),
+            authors: a.authors.clone(),
+            exclude_authors: a.exclude_authors.clone(),
+            diff: a.diff,
+        },
+    })
+}
+
+pub(crate) fn command(
+    flags: &Flags,
+    config: &Option<PathBuf>,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> anyhow::Result<Exit> {
+    Ok(mine(&mine_args(flags, config)?, out, err)?)
+}
+
+/// `revmine mine`: every repo's pairs, written atomically, and a summary.
+pub(crate) fn mine(
+    args: &MineArgs,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<Exit, Error> {
+    no_stdin(
+        &args.repos,
+        "REPO",
+        "mine reads a git repository's history, which standard input cannot hold; name the repository",
+    )?;
+    refuse_overlap(&args.cwd, &args.repos, args.output.as_deref())?;
+    let config = Config::load(args.config.as_deref(), &args.cwd)?;
+    let opts = config.mine_options(&args.mine)?;
+    // A tracked note's work-tree copy holds what its author edits next: an
+    // output there would destroy it (a tracked dataset file is fine).
+    if let Some(o) = &args.output
+        && let Some(inside) = revmine::source::git::tracked_path(&args.cwd.join(o))
+        && opts.paths.is_match(&inside)
+    {
+        return Err(Error::Output {
+            path: o.clone(),
+            message: format!(
+                "is `{inside}`, a note git tracks and mine reads ([mine] paths); name another output"
+            ),
+        });
+    }
+    // A spinner on a terminal (indicatif draws nothing otherwise), counting commits.
+    let progress = indicatif::ProgressBar::new_spinner();
+    if let Ok(style) =
+        indicatif::ProgressStyle::with_template("{spinner} {msg}: {pos} commits ({per_sec})")
+    {
+        progress.set_style(style);
+    }
+    let mut pairs = Vec::new();
+    let mut summaries = Vec::new();
+    for repo in &args.repos {
+        progress.set_message(format!("mining {}", repo.display()));
+        progress.set_position(0);
+        let path = args.cwd.join(repo);
+        let (mut p, mut s) =
+            revmine::mine::mine_repo(&path, &opts, &progress).map_err(Error::Git)?;
+        s.path = repo.display().to_string();
+        pairs.append(&mut p);
+        summaries.push(s);
+    }
+    progress.finish_and_clear();
+    let mut seen = std::collections::HashSet::new();
+    pairs.retain(|p| seen.insert(p.id.clone()));
+    // A damaged object is bad input: the pairs that could be read are
+    // written, and the exit code says something was lost (ripgrep's way).
+    let corrupt = summaries.iter().any(|s| !s.corrupt.is_empty());
+    let target = write_jsonl(
+        pairs.iter().map(|p| p.line.as_str()),
+        args.output.as_deref(),
+        &args.cwd,
+        out,
+    )?;
+    if args.json {
+        let report = json!({ "pairs": pairs.len(), "output": target, "repos": summaries });
+        writeln!(out, "{report}").map_err(Error::stdout)?;
+    } else {
+        write!(err, "{}", render_mine(&summaries, pairs.len(), &target)).ok();
+    }
+    Ok(if corrupt { Exit::Error } else { Exit::Ok })
+}
+
+fn render_mine(summaries: &[revmine::mine::RepoSummary], pairs: usize, target: &str) -> String {
+    use std::fmt::Write as _;
+    let mut s = String::new();
+    for r in summaries {
+        let _ = writeln!(
+            s,
+            "{} ({}): {} walked, {} files, {} versions, {} units, {} pairs",
+            r.path,
+            r.repo,
+            count(r.commits as usize, "commit"),
+            r.files,
+            r.versions,
+            r.units,
+            r.pairs
+        );
+        if r.unborn {
+            let _ = writeln!(
+                s,
+                "  empty repository (no commits on HEAD): nothing to mine"
+            );
+        }
+        if r.shallow {
+            let _ = writeln!(s, "  shallow clone: only the history it holds was mined");
+        }
+        if r.merges_skipped > 0 {
+            let _ = writeln!(
+                s,
+                "  {} merges skipped (--history branches reads their branch commits)",
+                r.merges_skipped
+            );
+        }
+        for c in &r.corrupt {
+            let error = revmine::dataset::line::sanitise(&c.error);
+            let _ = if c.blob.is_empty() {
+                writeln!(
+                    s,
+                    "  error: commit {} or its tree is corrupt: {error} (its changes were skipped, mining went on)",
+                    c.commit
+                )
+            } else {
+                writeln!(
+                    s,
+                    "  error: corrupt object {} at commit {} path {}: {error} (skipped, mining went on)",
+                    &c.blob[..c.blob.len().min(12)],
+                    c.commit,
+                    revmine::dataset::line::sanitise(&c.path)
+                )
+            };
+        }
+        if !r.redacted.is_empty() {
+            let _ = writeln!(s, "  redacted: {}", render_counts(&r.redacted));
+        }
+        if !r.skipped.is_empty() {
+            let _ = writeln!(s, "  skipped:");
+            for (reason, n) in &r.skipped {
+                let _ = writeln!(s, "    {reason:<34} {n}");
+            }
+        }
+    }
+    let _ = writeln!(s, "wrote {} to {target}", count(pairs, "pair"));
+    s
+}
