@@ -276,29 +276,13 @@ pub(crate) fn progress_bar(total: u64) -> indicatif::ProgressBar {
     bar
 }
 
-/// Files under `root` (paths relative to it, sorted) that `keep` accepts,
-/// honouring .gitignore. A directory that cannot be read is an error naming
-/// it, not a silent gap in the dataset.
+/// The files under `root` that `keep` accepts, relative and sorted; a walk
+/// error names `root`.
 pub(crate) fn walk_files(root: &Path, keep: impl Fn(&Path) -> bool) -> Result<Vec<PathBuf>, Error> {
-    let mut found = Vec::new();
-    for entry in ignore::WalkBuilder::new(root).build() {
-        let entry = entry.map_err(|e| Error::Read {
-            path: root.to_path_buf(),
-            source: std::io::Error::other(e.to_string()),
-        })?;
-        if entry.file_type().is_some_and(|t| t.is_file()) {
-            let rel = entry
-                .path()
-                .strip_prefix(root)
-                .unwrap_or(entry.path())
-                .to_path_buf();
-            if keep(&rel) {
-                found.push(rel);
-            }
-        }
-    }
-    found.sort();
-    Ok(found)
+    revmine::source::files::walk(root, keep).map_err(|source| Error::Read {
+        path: root.to_path_buf(),
+        source,
+    })
 }
 
 pub(crate) fn exit_for(failed: bool, scans: &[FileScan], errors: &[Error]) -> Exit {

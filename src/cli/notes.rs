@@ -70,60 +70,6 @@ pub(crate) struct NotesArgs {
     pub(crate) globs: Vec<String>,
 }
 
-/// "What changed" records from the history of the notes in `repo` (at
-/// `at`): each revision of a note, against the version before it, dated by
-/// that version.
-fn notes_history(
-    repo: &Path,
-    at: &revmine::source::git::Location,
-    keep: &(dyn Fn(&str) -> bool + Sync),
-    max_bytes: u64,
-    secrets: Option<&revmine::secrets::Scanner>,
-    summary: &mut revmine::convert::notes::NotesSummary,
-) -> Result<Vec<String>, Error> {
-    use revmine::source::git::{BlobReader, GitRepo, History};
-    let git = GitRepo::open(repo)?;
-    let reader = BlobReader::open(repo, max_bytes)?;
-    // Path -> the date of the version it holds, to say "since when".
-    let mut dated: std::collections::HashMap<String, String> = std::collections::HashMap::new();
-    let mut lines = Vec::new();
-    git.walk(
-        None,
-        History::FirstParent,
-        None,
-        keep,
-        &mut |info, changes| {
-            let date = chrono::DateTime::from_timestamp(info.time, 0)
-                .zip(chrono::FixedOffset::east_opt(info.offset_minutes * 60))
-                .map(|(t, off)| t.with_timezone(&off).format("%Y-%m-%d").to_string())
-                .unwrap_or_default();
-            let commit = info.id.to_string();
-            for c in changes {
-                let from = c.renamed_from.as_deref().unwrap_or(&c.path);
-                let since = dated.remove(from);
-                if let (Some(old), Some(new), Some(since)) = (c.old, c.new, since.as_deref())
-                    && let (Ok(old), Ok(new)) = (reader.text(old.id), reader.text(new.id))
-                {
-                    let note = at.join(&c.path);
-                    lines.extend(revmine::convert::notes::what_changed(
-                        &old,
-                        &new,
-                        (&note.repo, &note.path),
-                        since,
-                        &commit[..12],
-                        secrets,
-                        summary,
-                    ));
-                }
-                if c.new.is_some() {
-                    dated.insert(c.path.clone(), date.clone());
-                }
-            }
-        },
-    )?;
-    Ok(lines)
-}
-
 /// What `notes` read: its records (JSONL lines, in order), its counts, and
 /// where each note it read lives (a note with no section still counts: its
 /// earlier records are out of date).
@@ -216,7 +162,7 @@ pub(crate) fn read_notes(args: &NotesArgs) -> Result<NotesRead, Error> {
         // (where, text) of each note this argument names.
         let mut notes: Vec<(revmine::source::git::Location, String)> = Vec::new();
         if args.history && path.is_dir() && revmine::source::git::is_repo(&path) {
-            read.lines.extend(notes_history(
+            read.lines.extend(revmine::convert::notes::history(
                 &path,
                 &at,
                 &keep,

@@ -13,7 +13,7 @@ use std::time::Instant;
 use serde::Serialize;
 use serde_json::json;
 
-use crate::cli::common::Exit;
+use crate::cli::common::{Exit, walk_files};
 use revmine::config::Config;
 use revmine::error::Error;
 use revmine::run::records::{NewRecords, id_hash, new_records};
@@ -514,22 +514,8 @@ fn transcript_files(dir: &Path, globs: &[String]) -> Result<Vec<PathBuf>, Error>
         flag: "[[source]] globs",
         message: e.to_string(),
     })?;
-    let mut files = Vec::new();
-    for entry in ignore::WalkBuilder::new(dir).build() {
-        let entry = entry.map_err(|e| Error::Read {
-            path: dir.to_path_buf(),
-            source: std::io::Error::other(e.to_string()),
-        })?;
-        if !entry.file_type().is_some_and(|t| t.is_file()) {
-            continue;
-        }
-        let rel = entry.path().strip_prefix(dir).unwrap_or(entry.path());
-        if globs.is_empty() || set.is_match(rel) {
-            files.push(entry.path().to_path_buf());
-        }
-    }
-    files.sort();
-    Ok(files)
+    let files = walk_files(dir, |rel| globs.is_empty() || set.is_match(rel))?;
+    Ok(files.into_iter().map(|rel| dir.join(rel)).collect())
 }
 
 #[derive(Debug, Args)]

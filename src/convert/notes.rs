@@ -11,6 +11,7 @@
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
+use std::path::Path;
 use std::sync::LazyLock;
 
 use regex::{Captures, Regex, RegexBuilder};
@@ -19,6 +20,7 @@ use xxhash_rust::xxh3::xxh3_128;
 use yaml_rust2::{Yaml, YamlLoader};
 
 use crate::dataset::record::{Chat, RecordType, Speaker, chat_input};
+use crate::error::Error;
 use crate::mine::markdown::{
     Line, classify, heading_of, run_of, split_front_matter, title_of_file,
 };
@@ -899,6 +901,61 @@ fn prose(text: &str) -> String {
             }
         })
         .collect()
+}
+
+/// "What changed" records from the history of the notes in `repo` (at
+/// `at`): each revision of a note, against the version before it, dated by
+/// that version. `keep` says which paths are notes; blobs over `max_bytes`
+/// are skipped.
+pub fn history(
+    repo: &Path,
+    at: &crate::source::git::Location,
+    keep: &(dyn Fn(&str) -> bool + Sync),
+    max_bytes: u64,
+    secrets: Option<&crate::secrets::Scanner>,
+    summary: &mut NotesSummary,
+) -> Result<Vec<String>, Error> {
+    use crate::source::git::{BlobReader, GitRepo, History};
+    let git = GitRepo::open(repo)?;
+    let reader = BlobReader::open(repo, max_bytes)?;
+    // Path -> the date of the version it holds, to say "since when".
+    let mut dated: std::collections::HashMap<String, String> = std::collections::HashMap::new();
+    let mut lines = Vec::new();
+    git.walk(
+        None,
+        History::FirstParent,
+        None,
+        keep,
+        &mut |info, changes| {
+            let date = chrono::DateTime::from_timestamp(info.time, 0)
+                .zip(chrono::FixedOffset::east_opt(info.offset_minutes * 60))
+                .map(|(t, off)| t.with_timezone(&off).format("%Y-%m-%d").to_string())
+                .unwrap_or_default();
+            let commit = info.id.to_string();
+            for c in changes {
+                let from = c.renamed_from.as_deref().unwrap_or(&c.path);
+                let since = dated.remove(from);
+                if let (Some(old), Some(new), Some(since)) = (c.old, c.new, since.as_deref())
+                    && let (Ok(old), Ok(new)) = (reader.text(old.id), reader.text(new.id))
+                {
+                    let note = at.join(&c.path);
+                    lines.extend(what_changed(
+                        &old,
+                        &new,
+                        (&note.repo, &note.path),
+                        since,
+                        &commit[..12],
+                        secrets,
+                        summary,
+                    ));
+                }
+                if c.new.is_some() {
+                    dated.insert(c.path.clone(), date.clone());
+                }
+            }
+        },
+    )?;
+    Ok(lines)
 }
 
 #[cfg(test)]
