@@ -1011,3 +1011,17 @@ fn rfc3339(c: &CommitInfo) -> Option<String> {
             .to_rfc3339(),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::same_author;
+
+    #[test]
+    fn one_author_by_email_or_name() {
+        let ana = "Ana Ruiz <ana@example.org>";
+        assert!(same_author(ana, "Ana Ruiz <ana.ruiz@northwind.example>"));
+        assert!(same_author(ana, "A. Ruiz <ANA@example.org>"));
+        assert!(!same_author(ana, "Bo Lind <bo@example.org>"));
+        assert!(!same_author("<>", " <>"));
+    }
+}
