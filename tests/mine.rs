@@ -39,7 +39,7 @@ fn consecutive_revisions_become_pairs_with_provenance() {
         (m["rejected_commit"].as_str(), m["chosen_commit"].as_str()),
         (Some(c2.as_str()), Some(c3.as_str()))
     );
-    assert_eq!(m["chosen_time"], "2026-09-21T18:13:20+01:00");
+    assert_eq!(m["chosen_time"], "2026-09-23T16:13:20+01:00");
     assert_eq!(m["subject"], "add the time block");
     assert!(
         m["words_added"].as_u64() > Some(0) && m["similarity"].as_f64() > Some(0.5),
@@ -488,4 +488,154 @@ fn rev_path_author_and_diff_options() {
         err.contains("cannot resolve revision `no-such-branch`"),
         "{err}"
     );
+}
+
+/// (rejected, chosen) trimmed, for expectations written with the V constants.
+fn edit(rejected: &str, chosen: &str) -> (String, String) {
+    (rejected.trim().to_string(), chosen.trim().to_string())
+}
+
+#[test]
+fn one_authors_commits_within_the_window_fold_into_one_revision() {
+    let mut r = Repo::new();
+    let c1 = r.commit("draft", &[("a.md", &doc(V1))]);
+    // the next day: a session of three saves, ten minutes apart, two of
+    // them broken intermediate states
+    let c2 = r.commit("start", &[("a.md", &doc("Pick the smallest\n"))]);
+    r.step = 600;
+    let c3 = r.commit(
+        "more",
+        &[("a.md", &doc("Pick the smallest piece you can\n"))],
+    );
+    let c4 = r.commit("done", &[("a.md", &doc(V2))]);
+    // another author ten minutes later is a revision of its own
+    r.commit_as(
+        "Bo Lind <bo@example.org>",
+        "time block",
+        &[("a.md", &doc(V3))],
+    );
+    let (pairs, stderr) = r.mine(&[]);
+    assert_eq!(sides(&pairs), [edit(V1, V2), edit(V2, V3)], "{stderr}");
+    let m = &pairs[0]["meta"];
+    assert_eq!(m["rejected_commit"], c1.as_str());
+    assert_eq!(m["chosen_commit"], c4.as_str());
+    assert_eq!(m["folded_commits"], serde_json::json!([c2, c3]));
+    assert!(
+        pairs[1]["meta"].get("folded_commits").is_none(),
+        "{pairs:?}"
+    );
+    assert_eq!(
+        skipped(&stderr, "version_folded_same_author_window"),
+        2,
+        "{stderr}"
+    );
+    // a window of 0 keeps every commit a revision
+    r.dir
+        .write("revmine.toml", "[mine]\nfold_window_minutes = 0\n");
+    let (pairs, stderr) = r.mine(&[]);
+    assert_eq!(pairs.len(), 4, "{stderr}");
+    assert_eq!(skipped(&stderr, "version_folded_same_author_window"), 0);
+}
+
+#[test]
+fn a_session_ends_when_the_window_from_its_first_commit_is_over() {
+    let mut r = Repo::new();
+    r.commit("draft", &[("a.md", &doc(V1))]);
+    // the next day, saves 100 minutes apart: the first two are one session
+    // (100 <= 180), the third is 200 minutes after it began: a new one
+    r.commit("start", &[("a.md", &doc("Pick the smallest\n"))]);
+    r.step = 6000;
+    r.commit("done", &[("a.md", &doc(V2))]);
+    r.commit("time block", &[("a.md", &doc(V3))]);
+    let (pairs, stderr) = r.mine(&[]);
+    // "draft" is a day before the session began; then "start" folds into
+    // "done", whose only successor is 200 minutes after "start"
+    assert_eq!(sides(&pairs), [edit(V1, V2), edit(V2, V3)], "{stderr}");
+    assert_eq!(skipped(&stderr, "version_folded_same_author_window"), 1);
+}
+
+#[test]
+fn fold_branch_makes_a_merged_branch_one_revision_per_file() {
+    let mut r = Repo::new();
+    let c1 = r.commit("draft", &[("a.md", &doc(V1))]);
+    r.b.branch("tone");
+    let b1 = r.commit("say what to pick", &[("a.md", &doc(V2))]);
+    let b2 = r.commit("add the time block", &[("a.md", &doc(V3))]);
+    r.b.checkout("main");
+    r.commit("unrelated", &[("other.txt", "no prompt here\n")]);
+    r.merge("tone", "Merge branch 'tone'");
+    let (each, _) = r.mine(&["--history", "branches"]);
+    assert_eq!(sides(&each), [edit(V1, V2), edit(V2, V3)]);
+    let (folded, stderr) = r.mine(&["--history", "branches", "--fold", "branch"]);
+    assert_eq!(sides(&folded), [edit(V1, V3)], "{stderr}");
+    let m = &folded[0]["meta"];
+    assert_eq!(
+        (&m["rejected_commit"], &m["chosen_commit"]),
+        (&serde_json::json!(c1), &serde_json::json!(b2))
+    );
+    assert_eq!(m["folded_commits"], serde_json::json!([b1]));
+    assert_eq!(skipped(&stderr, "version_folded_merged_branch"), 1);
+    // the same as first-parent history reads the merge, and the same id
+    let (first_parent, _) = r.mine(&[]);
+    assert_eq!(first_parent[0]["id"], folded[0]["id"]);
+    // `[mine] fold` says the same
+    r.dir.write(
+        "revmine.toml",
+        "[mine]\nhistory = \"branches\"\nfold = \"branch\"\n",
+    );
+    let (from_config, _) = r.mine(&[]);
+    assert_eq!(sides(&from_config), [edit(V1, V3)]);
+}
+
+const Q2: &str = "## How do I say no to a meeting?\n";
+const W1: &str = "Decline it.\n";
+const W2: &str = "Decline it, say why in one line, and offer an async way to help.\n";
+
+fn two(a: &str, b: &str) -> String {
+    format!("# Replies\n\n{Q}{a}\n{Q2}{b}")
+}
+
+#[test]
+fn a_version_a_merge_wrote_is_named_as_the_rejected_commit() {
+    let mut r = Repo::new();
+    r.commit("draft", &[("a.md", &two(V1, W1))]);
+    r.b.branch("tone");
+    r.commit("say what to pick", &[("a.md", &two(V2, W1))]);
+    r.b.checkout("main");
+    r.commit("say why", &[("a.md", &two(V1, W2))]);
+    // both sides changed a.md: the merge writes a version neither side has
+    let merge = r.merge_writing("tone", "Merge branch 'tone'", &[("a.md", &two(V2, W2))]);
+    let last = r.commit("add the time block", &[("a.md", &two(V3, W2))]);
+    let (pairs, stderr) = r.mine(&["--history", "branches"]);
+    assert_eq!(
+        sides(&pairs),
+        [edit(W1, W2), edit(V1, V2), edit(V2, V3)],
+        "{stderr}"
+    );
+    for p in &pairs {
+        assert!(p["meta"]["rejected_commit"].is_string(), "{p}");
+        assert!(p["meta"]["chosen_commit"].is_string(), "{p}");
+    }
+    let m = &pairs[2]["meta"];
+    assert_eq!(
+        (&m["rejected_commit"], &m["chosen_commit"]),
+        (&serde_json::json!(merge), &serde_json::json!(last))
+    );
+}
+
+#[test]
+fn a_replayed_commit_gives_no_second_pair() {
+    let mut r = Repo::new();
+    r.commit("draft", &[("a.md", &two(V1, W1))]);
+    r.b.branch("fix");
+    r.commit("say what to pick", &[("a.md", &two(V2, W1))]);
+    r.b.checkout("main");
+    r.commit("say why", &[("a.md", &two(V1, W2))]);
+    // the branch's edit cherry-picked onto main: another file version
+    // (main's other section differs), the same edit of the unit
+    r.commit("say what to pick", &[("a.md", &two(V2, W2))]);
+    r.merge("fix", "Merge branch 'fix'");
+    let (pairs, stderr) = r.mine(&["--history", "branches"]);
+    assert_eq!(sides(&pairs), [edit(W1, W2), edit(V1, V2)], "{stderr}");
+    assert_eq!(skipped(&stderr, "replayed_commit"), 1, "{stderr}");
 }

@@ -29,6 +29,9 @@ pub(crate) struct Flags {
     /// consecutive: each revision against the one before; final: each earlier version against the last.
     #[arg(long, value_parser = ["consecutive", "final"])]
     pub(crate) pairs: Option<String>,
+    /// branch: with --history branches, a merged branch's commits are one revision per file; none: each commit is one.
+    #[arg(long, value_parser = ["none", "branch"])]
+    pub(crate) fold: Option<String>,
     /// Only files matching GLOB (repeatable; replaces mine.paths).
     #[arg(long = "path", value_name = "GLOB")]
     pub(crate) paths: Vec<String>,
@@ -65,7 +68,7 @@ pub(crate) struct MineArgs {
 }
 
 fn mine_args(a: &Flags, config: &Option<PathBuf>) -> anyhow::Result<MineArgs> {
-    use revmine::mine::PairMode;
+    use revmine::mine::{FoldMode, PairMode};
     use revmine::source::git::History;
     Ok(MineArgs {
         repos: a.repos.clone(),
@@ -87,6 +90,13 @@ fn mine_args(a: &Flags, config: &Option<PathBuf>) -> anyhow::Result<MineArgs> {
                     PairMode::Final
                 } else {
                     PairMode::Consecutive
+                }
+            }),
+            fold: a.fold.as_deref().map(|f| {
+                if f == "branch" {
+                    FoldMode::Branch
+                } else {
+                    FoldMode::None
                 }
             }),
             paths: a.paths.clone(),

@@ -9,7 +9,7 @@ use serde::Deserialize;
 
 use crate::error::Error;
 use crate::mine::unit::UnitOptions;
-use crate::mine::{EditFilters, MineOptions, PairMode};
+use crate::mine::{EditFilters, FoldMode, MineOptions, PairMode};
 use crate::secrets::Scanner;
 use crate::source::git::History;
 use std::sync::Arc;
@@ -25,6 +25,9 @@ pub struct Mine {
     pub prompt_marker: String,
     pub generic_headings: Vec<String>,
     pub wip_pattern: String,
+    /// Minutes; one author's commits to one file within it fold into one revision.
+    pub fold_window_minutes: u32,
+    pub fold: FoldMode,
     pub include_authors: Vec<String>,
     pub exclude_authors: Vec<String>,
     pub max_file_bytes: u64,
@@ -47,6 +50,8 @@ pub struct MineOverrides {
     pub rev: Option<String>,
     pub history: Option<History>,
     pub pairs: Option<PairMode>,
+    /// `--fold`.
+    pub fold: Option<FoldMode>,
     /// `--path` globs, replacing `[mine] paths` when not empty.
     pub paths: Vec<String>,
     /// `--since` and `--until`: a day (YYYY-MM-DD) or an RFC 3339 time.
@@ -118,6 +123,8 @@ impl Mine {
             include_authors: include,
             exclude_authors: exclude,
             wip: regex("mine.wip_pattern", &m.wip_pattern)?,
+            fold_window: i64::from(m.fold_window_minutes) * 60,
+            fold: args.fold.unwrap_or(m.fold),
             filters: EditFilters {
                 min_words_changed: m.filters.min_words_changed,
                 min_similarity: m.filters.min_similarity,

@@ -42,6 +42,20 @@ pub enum PairMode {
     Final,
 }
 
+/// What `--history branches` makes of a merged branch; `[mine] fold`
+/// spells it `none` or `branch`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FoldMode {
+    /// Every commit of a branch is a revision of its own.
+    None,
+    /// A merged branch is one revision of each file it changed: the
+    /// branch's last version against the version before the branch (the
+    /// commits of the merge's second-parent range). First-parent history
+    /// already reads a merge this way.
+    Branch,
+}
+
 /// The edit-size filters: what makes a change a preference signal.
 #[derive(Debug, Clone)]
 pub struct EditFilters {
@@ -66,6 +80,12 @@ pub struct MineOptions {
     pub include_authors: Vec<Regex>,
     pub exclude_authors: Vec<Regex>,
     pub wip: Regex,
+    /// Commits to one file by one author whose author times all lie within
+    /// this many seconds of the first fold into one revision (an editing
+    /// session: only its last version is compared against the version
+    /// before it). 0 folds nothing.
+    pub fold_window: i64,
+    pub fold: FoldMode,
     pub filters: EditFilters,
     pub max_file_bytes: u64,
     pub units: UnitOptions,
@@ -127,11 +147,17 @@ struct PairMeta<'a> {
     repo: &'a str,
     path: &'a str,
     unit: &'a str,
-    rejected_commit: Option<String>,
-    chosen_commit: Option<String>,
+    /// The commit that wrote the rejected version (for a folded revision,
+    /// the last commit before the fold run); never null.
+    rejected_commit: String,
+    chosen_commit: String,
     rejected_time: Option<String>,
     chosen_time: Option<String>,
-    subject: Option<&'a str>,
+    subject: &'a str,
+    /// Commits whose versions folded into the chosen one (WIP, excluded
+    /// authors, one author's editing session, a merged branch), oldest first.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    folded_commits: Vec<String>,
     similarity: f64,
     words_added: usize,
     words_removed: usize,
@@ -146,10 +172,33 @@ struct Event {
     /// `None`: the file was deleted here.
     new: Option<ObjId>,
     path: String,
-    /// A WIP/fixup commit, or one by an excluded author: folds into the next revision.
-    fold: bool,
+    /// Why this version folds into the revision it leads to (the skip reason
+    /// it is counted as): a WIP/fixup commit or an excluded author (set by
+    /// the walk), one author's editing session or a merged branch (set by
+    /// [`mark_folds`]).
+    fold: Option<&'static str>,
     in_range: bool,
 }
+
+impl Event {
+    /// A new version of the file (not a deletion, not a pure rename).
+    fn writes(&self) -> bool {
+        self.new.is_some() && self.old != self.new
+    }
+}
+
+/// One file followed through renames: its versions in walk order, and the
+/// commits that wrote the base versions no event of it wrote (found in git
+/// after the walk), so every pair names its rejected commit.
+#[derive(Default)]
+struct Lineage {
+    events: Vec<Event>,
+    seeds: HashMap<ObjId, u32>,
+}
+
+const FOLD_WIP: &str = "wip_or_excluded_version_folded";
+const FOLD_WINDOW: &str = "version_folded_same_author_window";
+const FOLD_BRANCH: &str = "version_folded_merged_branch";
 
 /// Mines one repository.
 pub fn mine_repo(
@@ -164,8 +213,12 @@ pub fn mine_repo(
         ..RepoSummary::default()
     };
     let mut commits: Vec<CommitInfo> = Vec::new();
-    let mut lineages: Vec<Vec<Event>> = Vec::new();
+    let mut lineages: Vec<Lineage> = Vec::new();
     let mut live: HashMap<String, usize> = HashMap::new();
+    // Per lineage, the versions its events wrote; and each base version no
+    // earlier event wrote: (lineage, commit, path in the parent, blob).
+    let mut written: Vec<std::collections::HashSet<ObjId>> = Vec::new();
+    let mut unknown_bases: Vec<(usize, u32, String, ObjId)> = Vec::new();
     let mut skipped: BTreeMap<&'static str, u64> = BTreeMap::new();
     let keep = |p: &str| opts.paths.is_match(p);
     let stats = repo.walk(
@@ -203,28 +256,35 @@ pub fn mine_repo(
                     None => {
                         if let Some(l) = live.remove(from) {
                             *skipped.entry("deleted_file").or_default() += 1;
-                            lineages[l].push(Event {
+                            lineages[l].events.push(Event {
                                 commit: index,
                                 old,
                                 new: None,
                                 path: change.path,
-                                fold: false,
+                                fold: None,
                                 in_range,
                             });
                         }
                     }
                     Some(new) => {
                         let l = live.remove(from).unwrap_or_else(|| {
-                            lineages.push(Vec::new());
+                            lineages.push(Lineage::default());
+                            written.push(Default::default());
                             lineages.len() - 1
                         });
                         live.insert(change.path.clone(), l);
-                        lineages[l].push(Event {
+                        if let Some(o) = old
+                            && !written[l].contains(&o)
+                        {
+                            unknown_bases.push((l, index, from.to_string(), o));
+                        }
+                        written[l].insert(new);
+                        lineages[l].events.push(Event {
                             commit: index,
                             old,
                             new: Some(new),
                             path: change.path,
-                            fold: wip || excluded,
+                            fold: (wip || excluded).then_some(FOLD_WIP),
                             in_range,
                         });
                     }
@@ -248,6 +308,16 @@ pub fn mine_repo(
             }),
     );
     summary.files = lineages.len() as u64;
+    drop(written);
+    seed_producers(&repo, &mut commits, &mut lineages, unknown_bases);
+    let branch_of = if opts.fold == FoldMode::Branch && opts.history == History::Branches {
+        branch_of(&repo, opts, &commits)?
+    } else {
+        Vec::new()
+    };
+    for lineage in &mut lineages {
+        mark_folds(&mut lineage.events, &commits, opts.fold_window, &branch_of);
+    }
 
     let ctx = Context {
         repo_id: &repo.identity,
@@ -259,7 +329,7 @@ pub fn mine_repo(
         .par_iter()
         .map_init(
             || BlobReader::open(&repo_path, opts.max_file_bytes).map_err(|e| e.to_string()),
-            |reader, events| Ok(ctx.mine_lineage(events, reader.as_ref().map_err(Clone::clone)?)),
+            |reader, lineage| Ok(ctx.mine_lineage(lineage, reader.as_ref().map_err(Clone::clone)?)),
         )
         .collect();
     let mut pairs = Vec::new();
@@ -291,6 +361,153 @@ pub fn mine_repo(
     summary.corrupt.sort();
     summary.corrupt.dedup();
     Ok((pairs, summary))
+}
+
+/// Finds in git the commit that wrote each base version the walk did not
+/// see written on its lineage (a conflict resolved in a merge, a rename on
+/// another branch, a commit before `after`), so no pair lacks its rejected
+/// commit. Commits the walk did not record are added to `commits`.
+fn seed_producers(
+    repo: &GitRepo,
+    commits: &mut Vec<CommitInfo>,
+    lineages: &mut [Lineage],
+    unknown: Vec<(usize, u32, String, ObjId)>,
+) {
+    if unknown.is_empty() {
+        return;
+    }
+    let mut index: HashMap<ObjId, u32> = commits
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.id, i as u32))
+        .collect();
+    for (l, child, path, blob) in unknown {
+        if lineages[l].seeds.contains_key(&blob) {
+            continue;
+        }
+        let Some(info) = repo.producer(commits[child as usize].id, &path, blob) else {
+            continue;
+        };
+        let at = *index.entry(info.id).or_insert_with(|| {
+            commits.push(info);
+            (commits.len() - 1) as u32
+        });
+        lineages[l].seeds.insert(blob, at);
+    }
+}
+
+/// For `--fold branch`: the merged branch (numbered from 0) each walked
+/// commit belongs to, indexed like `commits`; `None` for a commit made on
+/// the first-parent line itself.
+fn branch_of(
+    repo: &GitRepo,
+    opts: &MineOptions,
+    commits: &[CommitInfo],
+) -> Result<Vec<Option<u32>>, GitError> {
+    let mut of: HashMap<ObjId, u32> = HashMap::new();
+    for (b, branch) in repo
+        .merged_branches(opts.rev.as_deref(), opts.after.as_deref())?
+        .into_iter()
+        .enumerate()
+    {
+        for c in branch {
+            // A commit merged twice belongs to the first merge.
+            of.entry(c).or_insert(b as u32);
+        }
+    }
+    Ok(commits.iter().map(|c| of.get(&c.id).copied()).collect())
+}
+
+/// `Name <email>` of two commits: one author when the e-mail addresses
+/// (case aside) or the names agree, so one person committing from two
+/// machines with two addresses is still one author.
+fn same_author(a: &str, b: &str) -> bool {
+    let split = |s: &str| {
+        let (name, email) = s.rsplit_once(" <").unwrap_or((s, ""));
+        (
+            name.trim().to_lowercase(),
+            email.trim_end_matches('>').to_lowercase(),
+        )
+    };
+    let ((an, ae), (bn, be)) = (split(a), split(b));
+    (!ae.is_empty() && ae == be) || (!an.is_empty() && an == bn)
+}
+
+/// Marks the versions of one file that fold into a later revision:
+/// - with `branch_of` (`--fold branch`): every version a merged branch
+///   wrote but its last;
+/// - with `window` > 0 seconds: a version whose every successor (the
+///   versions written on top of it) is by the same author within `window`
+///   of the session's first version; the session's last version is then
+///   compared against the version before the session. A different author,
+///   a later commit, a deletion or a merge (first-parent history: someone
+///   else's branch, a deliberate revision) ends the session.
+fn mark_folds(
+    events: &mut [Event],
+    commits: &[CommitInfo],
+    window: i64,
+    branch_of: &[Option<u32>],
+) {
+    let branch = |ev: &Event| branch_of.get(ev.commit as usize).copied().flatten();
+    if !branch_of.is_empty() {
+        let mut last: HashMap<u32, usize> = HashMap::new();
+        for (i, ev) in events.iter().enumerate() {
+            if let Some(b) = branch(ev)
+                && ev.writes()
+            {
+                last.insert(b, i);
+            }
+        }
+        for (i, ev) in events.iter_mut().enumerate() {
+            if let Some(b) = branch(ev)
+                && ev.writes()
+                && ev.fold.is_none()
+                && last.get(&b) != Some(&i)
+            {
+                ev.fold = Some(FOLD_BRANCH);
+            }
+        }
+    }
+    if window <= 0 {
+        return;
+    }
+    let n = events.len();
+    let mut pred: Vec<Option<usize>> = vec![None; n];
+    let mut succ: Vec<Vec<usize>> = vec![Vec::new(); n];
+    let mut writer: HashMap<ObjId, usize> = HashMap::new();
+    for (i, ev) in events.iter().enumerate() {
+        if ev.new.is_some() && !ev.writes() {
+            continue; // a pure rename: the version is still its writer's
+        }
+        if let Some(j) = ev.old.and_then(|o| writer.get(&o).copied()) {
+            pred[i] = Some(j);
+            succ[j].push(i);
+        }
+        if let Some(new) = ev.new {
+            writer.insert(new, i);
+        }
+    }
+    let mut start = vec![0i64; n];
+    for i in 0..n {
+        let info = &commits[events[i].commit as usize];
+        start[i] = match pred[i] {
+            Some(j) if events[j].fold == Some(FOLD_WINDOW) => start[j],
+            _ => info.author_time,
+        };
+        if events[i].fold.is_some() || !events[i].writes() || succ[i].is_empty() || info.merge {
+            continue;
+        }
+        let session = succ[i].iter().all(|&k| {
+            let next = &commits[events[k].commit as usize];
+            events[k].new.is_some()
+                && !next.merge
+                && same_author(&info.author, &next.author)
+                && (next.author_time - start[i]).abs() <= window
+        });
+        if session {
+            events[i].fold = Some(FOLD_WINDOW);
+        }
+    }
 }
 
 fn author_excluded(author: &str, opts: &MineOptions) -> bool {
@@ -372,16 +589,29 @@ struct Version<'u> {
     unit: &'u Unit,
     blob: ObjId,
     commit: Option<u32>,
+    /// Commits whose versions folded into this one, oldest first.
+    folded: &'u [u32],
 }
 
 impl Context<'_> {
-    fn mine_lineage(&self, events: &[Event], reader: &BlobReader) -> LineageOut {
+    fn mine_lineage(&self, lineage: &Lineage, reader: &BlobReader) -> LineageOut {
+        let events = &lineage.events;
         let mut out = LineageOut::default();
         let mut cache = UnitCache::default();
-        let mut producer: HashMap<ObjId, u32> = HashMap::new();
-        // A folded version's base: the version before the fold run, or none
-        // when the run began by adding the file.
-        let mut fold_base: HashMap<ObjId, Option<ObjId>> = HashMap::new();
+        let mut producer: HashMap<ObjId, u32> = lineage.seeds.clone();
+        // A folded version's base: the version before the fold run (none
+        // when the run began by adding the file), and the run's commits.
+        let mut fold_base: HashMap<ObjId, (Option<ObjId>, Vec<u32>)> = HashMap::new();
+        let base_of = |fold_base: &HashMap<ObjId, (Option<ObjId>, Vec<u32>)>,
+                       old: Option<ObjId>| {
+            match old.and_then(|o| fold_base.get(&o)) {
+                Some((base, folded)) => (*base, folded.clone()),
+                None => (old, Vec::new()),
+            }
+        };
+        // Pairs already made, by (unit, rejected text, chosen text): a commit
+        // that replays another (cherry-pick, rebase duplicate) gives none.
+        let mut made: HashMap<u128, usize> = HashMap::new();
         let mut histories: HashMap<String, UnitHistory> = HashMap::new();
         // For `--pairs final`: each unit's distinct earlier versions, in order.
         let mut earlier: HashMap<String, Vec<(ObjId, u32, Unit)>> = HashMap::new();
@@ -396,23 +626,23 @@ impl Context<'_> {
             if ev.old == Some(new) {
                 continue; // a pure rename
             }
-            if ev.fold {
-                out.skip("wip_or_excluded_version_folded");
-                let base = ev
-                    .old
-                    .and_then(|o| fold_base.get(&o).copied().unwrap_or(Some(o)));
-                fold_base.insert(new, base);
+            if let Some(reason) = ev.fold {
+                out.skip(reason);
+                let (base, mut folded) = base_of(&fold_base, ev.old);
+                folded.push(ev.commit);
+                fold_base.insert(new, (base, folded));
                 continue;
             }
+            // This commit wrote `new` itself: a later edit on top of it
+            // compares against it, whatever an earlier fold run made.
+            fold_base.remove(&new);
             out.versions += 1;
             let new_units =
                 self.units(&mut cache, &mut out, reader, new, Some(ev.commit), &ev.path);
             last = Some((new, ev.commit));
             let Some(new_units) = new_units else { continue };
             out.units += new_units.len() as u64;
-            let base = ev
-                .old
-                .and_then(|o| fold_base.get(&o).copied().unwrap_or(Some(o)));
+            let (base, folded) = base_of(&fold_base, ev.old);
             let base_units = match base {
                 Some(b) => {
                     let commit = producer.get(&b).copied();
@@ -477,21 +707,29 @@ impl Context<'_> {
                     continue;
                 }
                 let base = base.unwrap_or(new);
+                let texts = replay_key(&u.key, &prev.response, &u.response);
+                if made.get(&texts).is_some_and(|&i| out.pairs[i].is_some()) {
+                    out.skip("replayed_commit");
+                    continue;
+                }
                 let rejected = Version {
                     unit: prev,
                     blob: base,
                     commit: producer.get(&base).copied(),
+                    folded: &[],
                 };
                 let chosen = Version {
                     unit: u,
                     blob: new,
                     commit: Some(ev.commit),
+                    folded: &folded,
                 };
                 match self.pair(&rejected, &chosen, &ev.path) {
                     Ok(pair) => {
                         let idx = out.pairs.len();
                         out.pairs.push(Some(pair));
                         history.pairs.push((idx, loose));
+                        made.insert(texts, idx);
                     }
                     Err(reason) => out.skip(reason),
                 }
@@ -556,11 +794,13 @@ impl Context<'_> {
                     unit,
                     blob: *blob,
                     commit: Some(*commit),
+                    folded: &[],
                 };
                 let chosen = Version {
                     unit: fin,
                     blob: last_blob,
                     commit: Some(last_commit),
+                    folded: &[],
                 };
                 match self.pair(&rejected, &chosen, &path) {
                     Ok(pair) => out.pairs.push(Some(pair)),
@@ -684,17 +924,27 @@ impl Context<'_> {
         }
         let id = format!("rm_{:032x}", xxh3_128(&h));
         let commit = |c: Option<u32>| c.and_then(|i| self.commits.get(i as usize));
-        let (rc, cc) = (commit(rejected.commit), commit(chosen.commit));
+        // Provenance is never null: a version whose commit git cannot name
+        // (a blob no reachable commit holds) is no pair.
+        let (Some(rc), Some(cc)) = (commit(rejected.commit), commit(chosen.commit)) else {
+            return Err("commit_unknown");
+        };
         let meta = PairMeta {
             origin: "git",
             repo: self.repo_id,
             path,
             unit: key,
-            rejected_commit: rc.map(|c| c.id.to_string()),
-            chosen_commit: cc.map(|c| c.id.to_string()),
-            rejected_time: rc.and_then(rfc3339),
-            chosen_time: cc.and_then(rfc3339),
-            subject: cc.map(|c| c.subject.as_str()),
+            rejected_commit: rc.id.to_string(),
+            chosen_commit: cc.id.to_string(),
+            rejected_time: rfc3339(rc),
+            chosen_time: rfc3339(cc),
+            subject: cc.subject.as_str(),
+            folded_commits: chosen
+                .folded
+                .iter()
+                .filter_map(|&i| self.commits.get(i as usize))
+                .map(|c| c.id.to_string())
+                .collect(),
             similarity: (similarity * 1000.0).round() / 1000.0,
             words_added: added,
             words_removed: removed,
@@ -725,6 +975,16 @@ impl Context<'_> {
     }
 }
 
+/// What makes two candidates one edit: the unit and both texts.
+fn replay_key(unit: &str, rejected: &str, chosen: &str) -> u128 {
+    let mut h = xxhash_rust::xxh3::Xxh3::new();
+    for part in [unit, rejected, chosen] {
+        h.update(part.as_bytes());
+        h.update(b"\0");
+    }
+    h.digest128()
+}
+
 /// Hash of the text with whitespace and punctuation removed: equal hashes mean
 /// an edit of whitespace, line endings or punctuation only.
 fn loose_hash(text: &str) -> u64 {
@@ -750,4 +1010,18 @@ fn rfc3339(c: &CommitInfo) -> Option<String> {
             .with_timezone(&offset)
             .to_rfc3339(),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::same_author;
+
+    #[test]
+    fn one_author_by_email_or_name() {
+        let ana = "Ana Ruiz <ana@example.org>";
+        assert!(same_author(ana, "Ana Ruiz <ana.ruiz@northwind.example>"));
+        assert!(same_author(ana, "A. Ruiz <ANA@example.org>"));
+        assert!(!same_author(ana, "Bo Lind <bo@example.org>"));
+        assert!(!same_author("<>", " <>"));
+    }
 }

@@ -77,6 +77,12 @@ pub struct CommitInfo {
     pub subject: String,
     /// `Name <email>`, what author patterns match against.
     pub author: String,
+    /// When the author wrote it, seconds since the epoch: a rebase or
+    /// cherry-pick keeps it where the commit time above moves, so edits
+    /// are grouped into sessions by this one.
+    pub author_time: i64,
+    /// More than one parent: a merge (read only in first-parent history).
+    pub merge: bool,
 }
 
 /// What a tree entry holds; only regular files are read as text.
@@ -220,6 +226,92 @@ impl GitRepo {
             seen.insert(id.map_err(walk_err)?.to_string());
         }
         Ok(seen)
+    }
+
+    /// The branches merged into the first-parent line of `rev` (default
+    /// HEAD): for each merge on that line, oldest first, the commits its
+    /// second parent brought in (`git rev-list P1..P2`, with `hide` and
+    /// its history left out), in no particular order. What `--fold branch`
+    /// folds into one revision.
+    pub fn merged_branches(
+        &self,
+        rev: Option<&str>,
+        hide: Option<&str>,
+    ) -> Result<Vec<Vec<ObjId>>, GitError> {
+        let Some(start) = self.resolve(rev)? else {
+            return Ok(Vec::new());
+        };
+        let walk_err = |commit: String| {
+            let path = self.path.clone();
+            move |source| GitError::Walk {
+                path,
+                commit,
+                source,
+            }
+        };
+        let hide = hide.and_then(|h| Oid::from_str(h).ok());
+        let mut branches = Vec::new();
+        let mut at = Oid::from_str(&start).map_err(walk_err(start.clone()))?;
+        loop {
+            if Some(at) == hide {
+                break;
+            }
+            let Ok(commit) = self.repo.find_commit(at) else {
+                break; // a shallow boundary or a damaged commit ends the line
+            };
+            if commit.parent_count() > 1
+                && let (Ok(ours), Ok(theirs)) = (commit.parent_id(0), commit.parent_id(1))
+            {
+                let mut revwalk = self.repo.revwalk().map_err(walk_err(at.to_string()))?;
+                revwalk.push(theirs).map_err(walk_err(at.to_string()))?;
+                revwalk.hide(ours).map_err(walk_err(at.to_string()))?;
+                if let Some(h) = hide {
+                    revwalk.hide(h).map_err(walk_err(h.to_string()))?;
+                }
+                branches.push(
+                    revwalk
+                        .filter_map(Result::ok)
+                        .map(ObjId::from_oid)
+                        .collect(),
+                );
+            }
+            match commit.parent_id(0) {
+                Ok(p) => at = p,
+                Err(_) => break,
+            }
+        }
+        branches.reverse();
+        Ok(branches)
+    }
+
+    /// The commit that wrote `blob` at `path` as the first parent of
+    /// `child` has it: followed back through the parents that hold the same
+    /// blob there to the first that does, which none of its parents do
+    /// (`None` when `child` has no parent or the history cannot be read).
+    /// Finds the commits a walk does not record: a merge that resolved a
+    /// conflict (skipped by `--history branches`), a commit on a branch
+    /// that renamed the file, a commit before a previous run's last one.
+    pub fn producer(&self, child: ObjId, path: &str, blob: ObjId) -> Option<CommitInfo> {
+        let holds = |c: &git2::Commit<'_>| {
+            c.tree()
+                .ok()
+                .and_then(|t| t.get_path(Path::new(path)).ok())
+                .is_some_and(|e| e.id().as_bytes() == blob.as_bytes())
+        };
+        let mut at = self
+            .repo
+            .find_commit(child.to_oid()?)
+            .ok()?
+            .parent(0)
+            .ok()?;
+        // A bound on a pathological history; each step is one tree lookup.
+        for _ in 0..1_000_000 {
+            match at.parents().find(|p| holds(p)) {
+                Some(p) => at = p,
+                None => return holds(&at).then(|| commit_info(&at)),
+            }
+        }
+        None
     }
 
     pub fn walk(
@@ -405,19 +497,24 @@ fn diff_commit(
             new,
         });
     }
+    Ok(Some((commit_info(&commit), changes)))
+}
+
+fn commit_info(commit: &git2::Commit<'_>) -> CommitInfo {
     let author = commit.author();
-    let info = CommitInfo {
-        id: ObjId::from_oid(oid),
+    CommitInfo {
+        id: ObjId::from_oid(commit.id()),
         time: commit.time().seconds(),
         offset_minutes: commit.time().offset_minutes(),
+        author_time: author.when().seconds(),
+        merge: commit.parent_count() > 1,
         subject: String::from_utf8_lossy(commit.summary_bytes().unwrap_or_default()).into_owned(),
         author: format!(
             "{} <{}>",
             String::from_utf8_lossy(author.name_bytes()),
             String::from_utf8_lossy(author.email_bytes())
         ),
-    };
-    Ok(Some((info, changes)))
+    }
 }
 
 fn kind_of(mode: FileMode) -> Kind {

@@ -142,6 +142,18 @@ impl RepoBuilder {
         subject: &str,
         author: &Signature<'_>,
     ) -> Result<Oid, git2::Error> {
+        self.merge_writing(other, subject, author, &[])
+    }
+
+    /// [`merge`](Self::merge), with `files` (path, content) written over
+    /// the merged tree: a conflict resolved by hand.
+    pub fn merge_writing(
+        &mut self,
+        other: &str,
+        subject: &str,
+        author: &Signature<'_>,
+        files: &[(&str, &[u8])],
+    ) -> Result<Oid, git2::Error> {
         let (Some((Some(ours), our_state)), Some((Some(theirs), their_state))) = (
             self.branches.get(&self.current).cloned(),
             self.branches.get(other).cloned(),
@@ -170,6 +182,9 @@ impl RepoBuilder {
             }
         }
         self.staged = merged;
+        for (path, bytes) in files {
+            self.write(path, bytes);
+        }
         self.commit_with(subject, author, vec![ours, theirs])
     }
 

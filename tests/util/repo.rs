@@ -14,6 +14,10 @@ pub struct Repo {
     pub dir: Dir,
     pub b: revmine::source::materialise::RepoBuilder,
     clock: i64,
+    /// Seconds between commits: a day by default, so one author's commits
+    /// are separate revisions (beyond `[mine] fold_window_minutes`); set it
+    /// lower to commit within one editing session.
+    pub step: i64,
 }
 
 impl Repo {
@@ -24,12 +28,14 @@ impl Repo {
         Repo {
             dir,
             b,
-            clock: 1_790_000_000,
+            // The first commit at 2026-09-21T15:13:20Z, then one a day.
+            clock: 1_790_003_600 - 86_400,
+            step: 86_400,
         }
     }
 
     fn sig(&mut self) -> git2::Signature<'static> {
-        self.clock += 3600;
+        self.clock += self.step;
         git2::Signature::new(
             "Ana Ruiz",
             "ana@example.org",
@@ -59,7 +65,7 @@ impl Repo {
         for (p, c) in files {
             self.b.write(p, c.as_bytes());
         }
-        self.clock += 3600;
+        self.clock += self.step;
         let (name, email) = author.split_once(" <").expect("Name <email>");
         let sig = git2::Signature::new(
             name,
@@ -73,6 +79,17 @@ impl Repo {
     pub fn merge(&mut self, branch: &str, msg: &str) -> String {
         let sig = self.sig();
         self.b.merge(branch, msg, &sig).expect("merge").to_string()
+    }
+
+    /// A merge that also writes `files` (a conflict resolved by hand, or
+    /// both sides' edits combined): versions no parent holds.
+    pub fn merge_writing(&mut self, branch: &str, msg: &str, files: &[(&str, &str)]) -> String {
+        let sig = self.sig();
+        let files: Vec<(&str, &[u8])> = files.iter().map(|(p, c)| (*p, c.as_bytes())).collect();
+        self.b
+            .merge_writing(branch, msg, &sig, &files)
+            .expect("merge")
+            .to_string()
     }
 
     /// Runs `revmine mine repo -o pairs.jsonl` plus `args`; returns the pairs and stderr.
