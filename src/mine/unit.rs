@@ -219,7 +219,12 @@ pub fn extract_noting(
 ) -> Result<Vec<Unit>, NoUnits> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let text = normalise_breaks(text);
-    let lines: Vec<&str> = text.split('\n').collect();
+    // Front matter opens with `---`; only then are lines worth splitting here.
+    let lines: Vec<&str> = if text.starts_with("---") {
+        text.split('\n').collect()
+    } else {
+        Vec::new()
+    };
 
     let mut body_line = 0;
     let mut front_title = None;
