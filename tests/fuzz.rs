@@ -820,7 +820,7 @@ fn fuzz_front_matter_units() {
     let strategy = (markdown_text(), 1usize..8, any::<bool>());
     fuzz("front_matter_units", strategy, |(text, level, marker)| {
         let mut opts = UnitOptions {
-            heading_level: level,
+            heading_level: Some(level),
             ..UnitOptions::default()
         };
         if !marker {

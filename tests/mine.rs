@@ -29,7 +29,7 @@ fn consecutive_revisions_become_pairs_with_provenance() {
     let p = &pairs[1];
     assert_eq!(p["record_type"], "preference");
     assert_eq!(p["source"], "real");
-    assert_eq!(p["prompt"], "How do I start a big task?");
+    assert_eq!(p["prompt"], "Replies: How do I start a big task?");
     let m = &p["meta"];
     assert_eq!(m["origin"], "git");
     assert_eq!(m["repo"], "repo");
@@ -114,7 +114,13 @@ fn two_of_three_sections_edited_give_two_pairs_with_heading_prompts() {
     );
     let (pairs, _) = r.mine(&[]);
     let prompts: Vec<&str> = pairs.iter().filter_map(|p| p["prompt"].as_str()).collect();
-    assert_eq!(prompts, ["What is next?", "Weekly status: What shipped?"]);
+    assert_eq!(
+        prompts,
+        [
+            "Weekly status: What is next?",
+            "Weekly status: What shipped?"
+        ]
+    );
     assert_eq!(pairs[1]["rejected"], "The importer.");
 }
 

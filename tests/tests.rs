@@ -25,4 +25,5 @@ mod review;
 mod run;
 mod secrets;
 mod stats;
+mod units;
 mod validate;

@@ -21,9 +21,10 @@ pub struct Mine {
     pub paths: Vec<String>,
     pub history: History,
     pub pairs: PairMode,
-    pub heading_level: usize,
+    pub heading_level: HeadingLevel,
     pub prompt_marker: String,
     pub generic_headings: Vec<String>,
+    pub navigation_headings: Vec<String>,
     pub wip_pattern: String,
     /// Minutes; one author's commits to one file within it fold into one revision.
     pub fold_window_minutes: u32,
@@ -32,6 +33,31 @@ pub struct Mine {
     pub exclude_authors: Vec<String>,
     pub max_file_bytes: u64,
     pub filters: MineFilters,
+}
+
+/// `heading_level`: `"auto"` (each document's outline decides) or a level 1..=6.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(untagged)]
+pub enum HeadingLevel {
+    Level(usize),
+    Auto(Auto),
+}
+
+/// The word `auto`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Auto {
+    Auto,
+}
+
+impl HeadingLevel {
+    /// The forced level, `None` for `auto`.
+    pub fn forced(self) -> Option<usize> {
+        match self {
+            HeadingLevel::Level(l) => Some(l),
+            HeadingLevel::Auto(_) => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -133,9 +159,14 @@ impl Mine {
             },
             max_file_bytes: m.max_file_bytes,
             units: UnitOptions {
-                heading_level: m.heading_level,
+                heading_level: m.heading_level.forced(),
                 generic_headings: m
                     .generic_headings
+                    .iter()
+                    .map(|h| crate::mine::unit::key_of(h))
+                    .collect(),
+                navigation_headings: m
+                    .navigation_headings
                     .iter()
                     .map(|h| crate::mine::unit::key_of(h))
                     .collect(),

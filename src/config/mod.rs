@@ -205,10 +205,11 @@ impl Config {
             return Err("gates.mix.min_share must be within 0..1".into());
         }
         let m = &self.mine;
-        if !(1..=6).contains(&m.heading_level) {
+        if let Some(level) = m.heading_level.forced()
+            && !(1..=6).contains(&level)
+        {
             return Err(format!(
-                "mine.heading_level must be 1 to 6, got {}",
-                m.heading_level
+                "mine.heading_level must be \"auto\" or 1 to 6, got {level}"
             ));
         }
         let f = &m.filters;

@@ -13,6 +13,7 @@
 //! the length of the history.
 
 pub mod markdown;
+pub(crate) mod outline;
 pub mod unit;
 
 use std::collections::{BTreeMap, HashMap};
@@ -824,6 +825,8 @@ impl Context<'_> {
         }
         let file_name = path.rsplit('/').next().unwrap_or(path);
         let first_read = cache.seen.insert(blob);
+        // Sections left out on purpose (navigation), counted once per version.
+        let (uopts, mut noted) = (&self.opts.units, Vec::new());
         let units = match reader.text(blob) {
             Err(why) => {
                 out.skip_once(
@@ -848,7 +851,7 @@ impl Context<'_> {
                 }
                 None
             }
-            Ok(text) => match unit::extract(&text, file_name, &self.opts.units) {
+            Ok(text) => match unit::extract_noting(&text, file_name, uopts, &mut noted) {
                 Ok(units) => Some(Arc::new(units)),
                 Err(NoUnits::NoPrompt) => {
                     out.skip_once(first_read, "file_version_without_prompt");
@@ -860,6 +863,9 @@ impl Context<'_> {
                 }
             },
         };
+        for reason in noted {
+            out.skip_once(first_read, reason);
+        }
         cache.put(blob, units.clone());
         units
     }

@@ -4,30 +4,57 @@
 //! units of every version of a file, aligns them across versions by [`Unit::key`],
 //! and turns each changed response into a (rejected = before, chosen = after)
 //! pair. Extraction therefore has to be deterministic and stable under edits
-//! that do not change meaning (line endings, a BOM, emphasis in a heading),
-//! and it must never panic: it runs on whatever text a repository's history holds.
+//! that do not change meaning (line endings, a BOM, emphasis in a heading, a
+//! uniform shift of every heading level), and it must never panic: it runs on
+//! whatever text a repository's history holds.
 //!
-//! The first rule that yields a unit decides: YAML front matter with a
-//! `prompt`, then prompt-marker lines (`Q: ...`), then Markdown sections.
+//! YAML front matter with a `prompt` makes the whole body one unit. Otherwise
+//! the body is read as an outline (a CommonMark parse, [`outline`](super::outline)):
+//!
+//! - **Sections.** The document's *section level* is the level that
+//!   structures it: the shallowest heading level once a title heading is set
+//!   aside (a first heading that is the only one at the shallowest level).
+//!   RFCs before 2025 put Summary, Motivation… at `#`, wikis at `##` under a
+//!   `# Title`; both give one unit per such section, subsections in its body.
+//!   A file with a title heading and no other heading is one unit (a
+//!   one-note-per-file collection). `heading_level` forces a level instead.
+//! - **Markers.** A prompt-marker line (`Q: …`) starts a unit that runs to the
+//!   next marker or the next heading of any level; its block is carved out of
+//!   the section around it, which stays a unit with the rest of its text.
+//! - **Prompts stand alone.** A section's prompt is its heading with the
+//!   document title (front matter `title:`, else the title heading, else the
+//!   file name made readable) as context, Markdown and HTML stripped.
+//! - **Navigation** (table of contents, translations, license…, or a section
+//!   that is only a list of in-page links) is never a unit; each is noted as
+//!   `navigation_section` by [`extract_noting`].
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
+use std::sync::LazyLock;
 
 use regex::Regex;
 
-use crate::mine::markdown::{Line, classify, split_front_matter, title_of_file};
+use crate::mine::markdown::{split_front_matter, title_of_file};
+use crate::mine::outline::{Heading, Outline, plain_inline};
 use yaml_rust2::yaml::Hash;
 use yaml_rust2::{Yaml, YamlLoader};
 
 /// How units are found; built once per run from config.
 #[derive(Debug, Clone)]
 pub struct UnitOptions {
-    /// Markdown ATX heading level that starts a section unit (default 2, i.e. `## `).
-    /// Values outside 1..=6 are clamped, since Markdown has no other levels.
-    pub heading_level: usize,
+    /// Heading level (1..=6) that starts a section unit, for every document;
+    /// `None` (the default, `heading_level = "auto"`) lets each document's
+    /// outline decide (see the module doc). Values outside 1..=6 are clamped,
+    /// since Markdown has no other levels.
+    pub heading_level: Option<usize>,
     /// Headings that say little alone, e.g. "Summary", "Motivation", as keys
-    /// (`key_of`): their prompt gets the document title as context. Keys, so
-    /// they are normalised once per run rather than once per file version.
+    /// (`key_of`): their prompt gets a title as context even when that title
+    /// is only a file name like `README`. Keys, so they are normalised once
+    /// per run rather than once per file version.
     pub generic_headings: Vec<String>,
+    /// Navigation and meta headings (as keys) whose sections are never units:
+    /// a table of contents, a list of translations, the license.
+    pub navigation_headings: Vec<String>,
     /// A line matching this regex starts a unit; the named group `prompt` (or group 1) is the prompt.
     pub prompt_marker: Option<Regex>,
 }
@@ -35,8 +62,12 @@ pub struct UnitOptions {
 impl Default for UnitOptions {
     fn default() -> Self {
         UnitOptions {
-            heading_level: 2,
+            heading_level: None,
             generic_headings: DEFAULT_GENERIC_HEADINGS.iter().map(|h| key_of(h)).collect(),
+            navigation_headings: DEFAULT_NAVIGATION_HEADINGS
+                .iter()
+                .map(|h| key_of(h))
+                .collect(),
             // The pattern is a constant that a unit test compiles, so `ok()` never
             // drops it in practice; it just keeps a panic path out of library code.
             prompt_marker: Regex::new(DEFAULT_PROMPT_MARKER).ok(),
@@ -46,6 +77,9 @@ impl Default for UnitOptions {
 
 /// Headings that name a part of a document rather than a question; alone they
 /// would make useless prompts ("Motivation"), so they get the title as context.
+/// The template headings of RFCs and ADRs, and the bare headings of wikis and
+/// guides seen in real repositories (the-art-of-command-line's "Meta" and
+/// "Basics", a wiki's "Links", "Other").
 pub const DEFAULT_GENERIC_HEADINGS: &[&str] = &[
     "summary",
     "motivation",
@@ -72,11 +106,62 @@ pub const DEFAULT_GENERIC_HEADINGS: &[&str] = &[
     "reply",
     "draft",
     "response",
+    "meta",
+    "basics",
+    "links",
+    "other",
+    "misc",
+    "miscellaneous",
+    "resources",
+    "more resources",
+    "references",
+    "see also",
+    "tips",
+    "examples",
+    "usage",
+    "faq",
+    "general",
+    "setup",
+    "installation",
+    "getting started",
+    "appendix",
+    "description",
+    "abstract",
+];
+
+/// Sections that point elsewhere or carry boilerplate rather than answer a
+/// question: a table of contents (and its spellings), the translations list
+/// of a guide (the-art-of-command-line), legal and credit sections. "Appendix"
+/// is not here: RFC appendices carry real design text. "Links" is not either:
+/// a wiki's link list is content, judged by the edit filters.
+pub const DEFAULT_NAVIGATION_HEADINGS: &[&str] = &[
+    "table of contents",
+    "contents",
+    "toc",
+    "index",
+    "navigation",
+    "translations",
+    "other languages",
+    "license",
+    "licence",
+    "licensing",
+    "disclaimer",
+    "authors",
+    "contributors",
+    "credits",
+    "acknowledgements",
+    "acknowledgments",
+    "sponsors",
+    "backers",
+    "changelog",
 ];
 
 /// Default marker: a line `Prompt: ...`, `Q: ...`, `Question: ...` (optionally bold, e.g. `**Q:** ...`).
 pub const DEFAULT_PROMPT_MARKER: &str =
     r"^(?:\*\*)?(?:Prompt|Q|Question)(?:\*\*)?:(?:\*\*)?\s*(?P<prompt>\S.*)$";
+
+/// The reason [`extract_noting`] gives for a section left out as navigation.
+pub const NAVIGATION_SECTION: &str = "navigation_section";
 
 /// Which rule found a unit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -85,20 +170,25 @@ pub enum UnitKind {
     FrontMatter,
     /// A prompt-marker line (`Q: ...`) and the lines after it.
     Marker,
-    /// A Markdown heading of the configured level and its body.
+    /// A Markdown heading at the document's section level and its body (or
+    /// a title heading and the whole body after it).
     Section,
 }
 
 /// One answer to one prompt, in one version of a file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Unit {
-    /// Alignment key across versions: the prompt/heading normalised (lowercased, whitespace folded,
-    /// leading/trailing whitespace and trailing punctuation like `?.:!` removed, Markdown emphasis `*`/`_`/backticks removed).
+    /// Alignment key across versions: the prompt/heading as plain text,
+    /// normalised (lowercased, whitespace folded, leading/trailing whitespace
+    /// and trailing punctuation like `?.:!` removed, `*`/`_`/backticks
+    /// removed). Only the heading's own text, not its level or the title, so
+    /// a heading-level shift or a retitled document keeps every key.
     /// For duplicate keys in one version, append `#2`, `#3`, ... in document order (the first keeps the bare key).
     pub key: String,
-    /// The record's prompt text (what a user asked).
+    /// The record's prompt text (what a user asked): plain text, no Markdown or HTML.
     pub prompt: String,
-    /// The answer: the unit's body, trimmed of leading/trailing blank lines and trailing whitespace.
+    /// The answer: the unit's body as written (Markdown kept), trimmed of
+    /// leading/trailing blank lines and trailing whitespace.
     pub response: String,
     pub kind: UnitKind,
 }
@@ -112,20 +202,34 @@ pub enum NoUnits {
     BadFrontMatter,
 }
 
-/// Extracts the units of one version of a file. `file_name` is the path's last component (used as the
-/// title when there is no `# ` heading: strip the extension, turn `-`/`_` into spaces).
+/// Extracts the units of one version of a file. `file_name` is the path's
+/// last component (a title of last resort: extension, a numeric prefix like
+/// `0001-` and `-`/`_` dropped).
 pub fn extract(text: &str, file_name: &str, opts: &UnitOptions) -> Result<Vec<Unit>, NoUnits> {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    // A CRLF→LF-only commit must give identical units, or it would mine a
-    // pair whose two sides differ only in invisible bytes. Dropping every `\r`
-    // before a line break (not just one) keeps that true for stray `\r\r\n`.
-    let lines: Vec<&str> = text.split('\n').map(|l| l.trim_end_matches('\r')).collect();
-    let level = opts.heading_level.clamp(1, 6);
+    extract_noting(text, file_name, opts, &mut Vec::new())
+}
 
-    let mut body: &[&str] = &lines;
+/// [`extract`], noting in `skipped` one reason per section left out on
+/// purpose ([`NAVIGATION_SECTION`]), so the miner can count what it drops.
+pub fn extract_noting(
+    text: &str,
+    file_name: &str,
+    opts: &UnitOptions,
+    skipped: &mut Vec<&'static str>,
+) -> Result<Vec<Unit>, NoUnits> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let text = normalise_breaks(text);
+    // Front matter opens with `---`; only then are lines worth splitting here.
+    let lines: Vec<&str> = if text.starts_with("---") {
+        text.split('\n').collect()
+    } else {
+        Vec::new()
+    };
+
+    let mut body_line = 0;
     let mut front_title = None;
     if let Some((yaml, rest)) = split_front_matter(&lines) {
-        body = rest;
+        body_line = lines.len() - rest.len();
         if let Some(front) = parse_front_matter(&yaml)? {
             if let Some(prompt) = front.prompt {
                 // The front matter says the whole body answers one prompt.
@@ -140,25 +244,34 @@ pub fn extract(text: &str, file_name: &str, opts: &UnitOptions) -> Result<Vec<Un
                     kind: UnitKind::FrontMatter,
                 }]);
             }
-            front_title = front.title;
+            front_title = front.title.map(|t| plain_inline(&t));
         }
     }
-
-    let lines = classify(body);
-    if let Some(marker) = &opts.prompt_marker {
-        let mut units = marker_units(&lines, level, marker);
-        if !units.is_empty() {
-            number_duplicates(&mut units);
-            return Ok(units);
-        }
-    }
-    let title = document_title(&lines, level, front_title, file_name);
-    let mut units = section_units(&lines, level, &title, &opts.generic_headings);
+    let offset: usize = lines.iter().take(body_line).map(|l| l.len() + 1).sum();
+    let body = text.get(offset..).unwrap_or("");
+    let outline = Outline::parse(body);
+    let mut units = outline_units(&outline, front_title, file_name, opts, skipped);
     if units.is_empty() {
         return Err(NoUnits::NoPrompt);
     }
     number_duplicates(&mut units);
     Ok(units)
+}
+
+/// `\n` as the only line break. A CRLF→LF-only commit must give identical
+/// units, or it would mine a pair whose two sides differ only in invisible
+/// bytes; dropping every `\r` before a line break (not just one) keeps that
+/// true for stray `\r\r\n`. A lone `\r` is a line break to CommonMark, so it
+/// becomes `\n` and the parser's lines stay ours.
+fn normalise_breaks(text: &str) -> Cow<'_, str> {
+    if !text.contains('\r') {
+        return Cow::Borrowed(text);
+    }
+    let lines: Vec<String> = text
+        .split('\n')
+        .map(|l| l.trim_end_matches('\r').replace('\r', "\n"))
+        .collect();
+    Cow::Owned(lines.join("\n"))
 }
 
 /// Normalises a prompt/heading into an alignment key (used by `extract`, public for callers/tests).
@@ -369,113 +482,270 @@ fn strip_answer_label<'a>(lines: &mut [&'a str]) {
     }
 }
 
-/// Rule 2: each marker line starts a unit that runs to the next marker or the
-/// next heading of level <= `level` (which belongs to the document, not the answer).
-fn marker_units(lines: &[Line<'_>], level: usize, marker: &Regex) -> Vec<Unit> {
-    let mut units = Vec::new();
-    let mut current: Option<(String, Vec<&str>)> = None;
-    let mut finish = |current: Option<(String, Vec<&str>)>| {
-        let Some((prompt, mut body)) = current else {
-            return;
-        };
-        strip_answer_label(&mut body);
-        let response = trim_block(&body);
-        if !prompt.is_empty() && !response.is_empty() {
-            units.push(Unit {
-                key: key_of(&prompt),
-                prompt,
-                response,
-                kind: UnitKind::Marker,
+/// The title a document's prompts are qualified with.
+struct Title {
+    text: String,
+    /// Said by the author (front matter, a title heading) or an informative
+    /// file name: every section prompt gets it. A weak title (`README`) is
+    /// given only to generic headings, which need some context at all.
+    strong: bool,
+}
+
+impl Title {
+    fn of(front: Option<String>, heading: Option<&str>, file_name: &str) -> Option<Title> {
+        if let Some(text) = front.filter(|t| !t.is_empty()) {
+            return Some(Title { text, strong: true });
+        }
+        if let Some(text) = heading.filter(|t| !t.is_empty()) {
+            return Some(Title {
+                text: text.to_string(),
+                strong: true,
             });
         }
-    };
-    for line in lines {
-        if !line.code {
-            if let Some(prompt) = marker_prompt(marker, line.text) {
-                finish(current.replace((prompt, Vec::new())));
-                continue;
-            }
-            if line.heading.is_some_and(|(l, _)| l <= level) {
-                finish(current.take());
-                continue;
-            }
-        }
-        if let Some((_, body)) = current.as_mut() {
-            body.push(line.text);
-        }
+        let text = readable_file_name(file_name);
+        let lower = text.to_lowercase();
+        let weak = lower.starts_with("readme")
+            || matches!(
+                lower.as_str(),
+                "index" | "_index" | "home" | "main" | "untitled"
+            );
+        (!text.is_empty()).then_some(Title {
+            text,
+            strong: !weak,
+        })
     }
-    finish(current);
-    units
 }
 
-/// The title generic headings are qualified with: the first `# ` heading,
-/// else the front matter's `title`, else the file name. When sections are
-/// level 1 themselves, a `# ` heading is a section, not the title.
-fn document_title(
-    lines: &[Line<'_>],
-    level: usize,
+/// `0001-private-fields.md` → `private fields`, `2024-01-02-trip.md` →
+/// `trip`: the file name without extension, separators or a leading numeric
+/// prefix (kept when it is the whole name).
+fn readable_file_name(file_name: &str) -> String {
+    let words = title_of_file(file_name);
+    let mut rest: Vec<&str> = words.split(' ').collect();
+    let numeric = rest
+        .iter()
+        .take_while(|w| w.chars().all(|c| c.is_ascii_digit()))
+        .count();
+    if numeric < rest.len() {
+        rest.drain(..numeric);
+    }
+    rest.join(" ")
+}
+
+/// A dated heading (`2026-11-20`, `2026-11-20: Fixed`) says as little alone as `Summary`.
+fn dated(heading: &str) -> bool {
+    let bytes = heading.as_bytes();
+    bytes.len() >= 10
+        && bytes.iter().take(10).enumerate().all(|(i, b)| {
+            if i == 4 || i == 7 {
+                *b == b'-'
+            } else {
+                b.is_ascii_digit()
+            }
+        })
+}
+
+/// A list of links into the same page (`- [Basics](#basics)`): a table of
+/// contents under whatever heading.
+fn is_anchor_list(body: &[&str]) -> bool {
+    static ITEM: LazyLock<Option<Regex>> = LazyLock::new(|| {
+        Regex::new(r"^\s*(?:[-*+]|\d{1,9}[.)])\s+\[[^\]]*\]\(#[^)\s]*\)\s*$").ok()
+    });
+    let Some(item) = ITEM.as_ref() else {
+        return false;
+    };
+    let mut items = body.iter().filter(|l| !l.trim().is_empty()).peekable();
+    items.peek().is_some() && items.all(|l| item.is_match(l))
+}
+
+/// A section being read: its heading, the headings above it, its lines.
+struct OpenSection<'o, 'a> {
+    heading: &'o Heading,
+    /// Headings between the title and the section level (only with a forced
+    /// `heading_level`), outermost first.
+    ancestors: Vec<&'o Heading>,
+    /// The document's only heading: its text is the title itself.
+    sole: bool,
+    lines: Vec<&'a str>,
+}
+
+/// Sections and marker units of one outline, in document order.
+fn outline_units(
+    o: &Outline<'_>,
     front_title: Option<String>,
     file_name: &str,
-) -> String {
-    let heading = lines
-        .iter()
-        .filter_map(|l| l.heading)
-        .find(|&(l, text)| l == 1 && level > 1 && !text.is_empty())
-        .map(|(_, text)| text.to_string());
-    heading
-        .or(front_title)
-        .unwrap_or_else(|| title_of_file(file_name))
-}
+    opts: &UnitOptions,
+    skipped: &mut Vec<&'static str>,
+) -> Vec<Unit> {
+    let hs = &o.headings;
+    let forced = opts.heading_level.map(|l| l.clamp(1, 6));
+    let is_generic = |key: &str| opts.generic_headings.iter().any(|g| g == key);
+    let is_navigation = |key: &str| opts.navigation_headings.iter().any(|g| g == key);
 
-/// Rule 3: each heading of exactly `level` starts a unit that runs to the
-/// next heading of level <= `level`; deeper headings stay in the body.
-fn section_units(lines: &[Line<'_>], level: usize, title: &str, generic: &[String]) -> Vec<Unit> {
-    let mut units = Vec::new();
-    let mut current: Option<(&str, Vec<&str>)> = None;
-    let mut finish = |current: Option<(&str, Vec<&str>)>| {
-        let Some((heading, body)) = current else {
-            return;
-        };
-        let response = trim_block(&body);
+    // The title heading: the first heading, alone at the shallowest level
+    // (and above a forced section level).
+    let title_at = hs.first().filter(|first| {
+        hs.iter().skip(1).all(|h| h.level > first.level)
+            && forced.is_none_or(|level| first.level < level)
+    });
+    let rest_min = hs
+        .iter()
+        .skip(usize::from(title_at.is_some()))
+        .map(|h| h.level)
+        .min();
+    // With nothing but a title heading, that heading is the one section.
+    let (level, title_heading) = match (forced, rest_min, title_at) {
+        (Some(level), _, t) => (level, t),
+        (None, Some(level), t) => (level, t),
+        (None, None, Some(t)) => (t.level, None),
+        (None, None, None) => (1, None),
+    };
+    let title_text = title_heading.map(|h| h.text.as_str()).filter(|t| {
+        let key = key_of(t);
+        !is_generic(&key) && !is_navigation(&key)
+    });
+    let title = Title::of(front_title.clone(), title_text, file_name);
+
+    let mut units: Vec<(usize, Unit)> = Vec::new();
+    let mut finish_section = |open: Option<OpenSection<'_, '_>>,
+                              skipped: &mut Vec<&'static str>| {
+        let Some(s) = open else { return };
+        let heading = s.heading.text.as_str();
+        let response = trim_block(&s.lines);
         if heading.is_empty() || response.is_empty() {
             return;
         }
         let key = key_of(heading);
-        // A dated entry (`## 2026-11-20`) says as little alone as `Summary`.
-        let dated = heading.len() >= 10
-            && heading.as_bytes()[..10].iter().enumerate().all(|(i, b)| {
-                if i == 4 || i == 7 {
-                    *b == b'-'
-                } else {
-                    b.is_ascii_digit()
-                }
-            });
-        let prompt = if (generic.contains(&key) || dated) && !title.is_empty() {
-            format!("{title}: {heading}")
-        } else {
+        if is_navigation(&key) || is_anchor_list(&s.lines) {
+            skipped.push(NAVIGATION_SECTION);
+            return;
+        }
+        let generic = is_generic(&key) || dated(heading);
+        let mut context: Vec<&str> = Vec::new();
+        if let Some(t) = &title
+            && (t.strong || generic)
+            && (!s.sole || generic)
+            && key_of(&t.text) != key
+        {
+            context.push(&t.text);
+        }
+        context.extend(
+            s.ancestors
+                .iter()
+                .map(|a| a.text.as_str())
+                .filter(|a| !a.is_empty()),
+        );
+        let prompt = if context.is_empty() {
             heading.to_string()
+        } else {
+            format!("{}: {heading}", context.join(" › "))
         };
-        units.push(Unit {
-            key,
-            prompt,
-            response,
-            kind: UnitKind::Section,
-        });
+        units.push((
+            s.heading.line,
+            Unit {
+                key,
+                prompt,
+                response,
+                kind: UnitKind::Section,
+            },
+        ));
     };
-    for line in lines {
-        if let Some((l, text)) = line.heading.filter(|&(l, _)| l <= level) {
-            finish(current.take());
-            if l == level {
-                current = Some((text, Vec::new()));
+    let mut markers: Vec<(usize, Unit)> = Vec::new();
+    let mut finish_marker = |open: Option<(String, usize, Vec<&str>)>| {
+        let Some((prompt, line, mut body)) = open else {
+            return;
+        };
+        strip_answer_label(&mut body);
+        let response = trim_block(&body);
+        let prompt = plain_inline(&prompt);
+        if !prompt.is_empty() && !response.is_empty() {
+            markers.push((
+                line,
+                Unit {
+                    key: key_of(&prompt),
+                    prompt,
+                    response,
+                    kind: UnitKind::Marker,
+                },
+            ));
+        }
+    };
+
+    let mut section: Option<OpenSection<'_, '_>> = None;
+    let mut marker: Option<(String, usize, Vec<&str>)> = None;
+    let mut ancestors: Vec<&Heading> = Vec::new();
+    let mut next = hs.iter().peekable();
+    let mut i = 0;
+    while i < o.lines.len() {
+        if let Some(h) = next.next_if(|h| h.line <= i) {
+            // A heading of any level ends a marker's block.
+            finish_marker(marker.take());
+            let end = h.end.clamp(i + 1, o.lines.len());
+            if h.level <= level {
+                finish_section(section.take(), skipped);
+                let is_title = title_heading.is_some_and(|t| std::ptr::eq(t, h));
+                if !is_title {
+                    ancestors.retain(|a| a.level < h.level);
+                    if h.level == level {
+                        section = Some(OpenSection {
+                            heading: h,
+                            ancestors: ancestors.clone(),
+                            sole: hs.len() == 1,
+                            lines: Vec::new(),
+                        });
+                    } else {
+                        ancestors.push(h);
+                    }
+                }
+            } else if let Some(s) = section.as_mut() {
+                // A subsection stays in its section's body, heading and all.
+                s.lines.extend(o.lines.get(i..end).unwrap_or(&[]));
             }
+            i = end;
             continue;
         }
-        if let Some((_, body)) = current.as_mut() {
-            body.push(line.text);
+        let line = o.lines.get(i).copied().unwrap_or("");
+        let code = o.code.get(i).copied().unwrap_or(false);
+        if !code
+            && let Some(prompt) = opts
+                .prompt_marker
+                .as_ref()
+                .and_then(|m| marker_prompt(m, line))
+        {
+            finish_marker(marker.replace((prompt, i, Vec::new())));
+        } else if let Some((_, _, body)) = marker.as_mut() {
+            body.push(line);
+        } else if let Some(s) = section.as_mut() {
+            s.lines.push(line);
+        }
+        i += 1;
+    }
+    finish_marker(marker.take());
+    finish_section(section.take(), skipped);
+
+    // A file with no heading but a front matter title is one note: its body
+    // answers the title.
+    if hs.is_empty()
+        && units.is_empty()
+        && markers.is_empty()
+        && let Some(title) = front_title.filter(|t| !t.is_empty())
+    {
+        let response = trim_block(&o.lines);
+        if !response.is_empty() {
+            units.push((
+                0,
+                Unit {
+                    key: key_of(&title),
+                    prompt: title,
+                    response,
+                    kind: UnitKind::Section,
+                },
+            ));
         }
     }
-    finish(current);
-    units
+    units.extend(markers);
+    units.sort_by_key(|(line, _)| *line);
+    units.into_iter().map(|(_, u)| u).collect()
 }
 
 /// Makes keys unique within one version: the second `foo` becomes `foo#2`,
@@ -505,6 +775,7 @@ fn number_duplicates(units: &mut [Unit]) {
 mod tests {
     use super::*;
     use crate::mine::markdown::heading_of;
+    use crate::mine::markdown::title_of_file;
 
     fn units(text: &str, file_name: &str) -> Vec<Unit> {
         extract(text, file_name, &UnitOptions::default()).unwrap()
@@ -521,7 +792,7 @@ mod tests {
     #[test]
     fn default_marker_compiles() {
         assert!(UnitOptions::default().prompt_marker.is_some());
-        assert_eq!(UnitOptions::default().heading_level, 2);
+        assert_eq!(UnitOptions::default().heading_level, None);
     }
 
     #[test]
@@ -536,15 +807,15 @@ mod tests {
             vec![
                 (
                     "how do i start",
-                    "How do I start?",
+                    "Weekly replies: How do I start?",
                     "Start small.\nThen grow."
                 ),
                 (
                     "what about tests",
-                    "What about *tests*?",
+                    "Weekly replies: What about tests?",
                     "Write them first."
                 ),
-                ("shipping", "Shipping", "  Ship on Fridays."),
+                ("shipping", "Weekly replies: Shipping", "  Ship on Fridays."),
             ]
         );
         assert!(got.iter().all(|u| u.kind == UnitKind::Section));
@@ -576,7 +847,7 @@ mod tests {
             triples(&got),
             vec![
                 ("motivation", "RFC: const generics: Motivation", "Arrays."),
-                ("why now", "Why now", "Because."),
+                ("why now", "RFC: const generics: Why now", "Because."),
             ]
         );
     }
@@ -613,7 +884,7 @@ mod tests {
                     "Install it.\n### Linux\nUse apt.\n```sh\n## not a heading\n# nor this\n```\n\
                      ~~~~\n## still code\n~~~\nstill code too\n~~~~\nDone."
                 ),
-                ("next", "Next", "More."),
+                ("next", "setup: Next", "More."),
             ]
         );
     }
@@ -760,8 +1031,10 @@ mod tests {
         let text = "**Q:** Which editor?\n**Answer:** Helix.\n```\nQ: inside code\n```\n\
                     ## Aside\nNot part of the answer.\n\
                     Question: Tabs?\n**A**: Spaces.\n### Why\nHabit.\n\
-                    Prompt: Empty one\n\n";
+                    Prompt: Empty one\n\n## Later\nStill a section.\n";
         let got = units(text, "x.md");
+        // The marker block ends at `### Why`; the section around it keeps
+        // the rest of its text (markers never switch sections off).
         assert_eq!(
             triples(&got),
             vec![
@@ -770,7 +1043,13 @@ mod tests {
                     "Which editor?",
                     "Helix.\n```\nQ: inside code\n```"
                 ),
-                ("tabs", "Tabs?", "Spaces.\n### Why\nHabit."),
+                (
+                    "aside",
+                    "x: Aside",
+                    "Not part of the answer.\n### Why\nHabit."
+                ),
+                ("tabs", "Tabs?", "Spaces."),
+                ("later", "x: Later", "Still a section."),
             ]
         );
     }
@@ -787,14 +1066,22 @@ mod tests {
     #[test]
     fn custom_marker_and_level() {
         let opts = UnitOptions {
-            heading_level: 3,
+            heading_level: Some(3),
             generic_headings: Vec::new(),
+            navigation_headings: Vec::new(),
             prompt_marker: Some(Regex::new(r"^>>\s*(.+)$").unwrap()),
         };
+        // `## Part` is the title heading; with a forced level, a heading
+        // between the title and the section level is a parent in the prompt.
         let text = "## Part\n### Intro\nHello.\n";
         assert_eq!(
             triples(&extract(text, "x.md", &opts).unwrap()),
-            vec![("intro", "Intro", "Hello.")]
+            vec![("intro", "Part: Intro", "Hello.")]
+        );
+        let text = "# Guide\n## Part\n### Intro\nHello.\n";
+        assert_eq!(
+            triples(&extract(text, "x.md", &opts).unwrap()),
+            vec![("intro", "Guide › Part: Intro", "Hello.")]
         );
         let text = ">> Ask\nAnswer.\n";
         assert_eq!(
@@ -814,7 +1101,7 @@ mod tests {
     #[test]
     fn level_one_sections_take_title_from_file_name() {
         let opts = UnitOptions {
-            heading_level: 1,
+            heading_level: Some(1),
             ..UnitOptions::default()
         };
         let text = "# Summary
@@ -828,7 +1115,7 @@ Soon.
             triples(&extract(text, "road-map.md", &opts).unwrap()),
             vec![
                 ("summary", "road map: Summary", "Short.\n## Detail\nLonger."),
-                ("plan", "Plan", "Soon."),
+                ("plan", "road map: Plan", "Soon."),
             ]
         );
     }
@@ -867,8 +1154,8 @@ Soon.
         assert_eq!(
             triples(&got),
             vec![
-                ("été à zürich 🚀", "ÉTÉ à Zürich 🚀?", "Déjà vu 🎉"),
-                ("résumé", "Résumé", "日本語の本文。"),
+                ("été à zürich 🚀", "Café ☕: ÉTÉ à Zürich 🚀?", "Déjà vu 🎉"),
+                ("résumé", "Café ☕: Résumé", "日本語の本文。"),
             ]
         );
         assert_eq!(key_of("ＱＵＥＳＴＩＯＮ？"), "ｑｕｅｓｔｉｏｎ");
@@ -888,5 +1175,211 @@ Soon.
         ] {
             let _ = extract(text, "é", &UnitOptions::default());
         }
+    }
+
+    #[test]
+    fn setext_headings_are_sections() {
+        let text = "The Guide\n=========\n\nIntro.\n\nFirst steps\n-----------\nInstall.\n\n\
+                    Going further\n-------------\nRead more.\n";
+        assert_eq!(
+            triples(&units(text, "g.md")),
+            vec![
+                ("first steps", "The Guide: First steps", "Install."),
+                ("going further", "The Guide: Going further", "Read more."),
+            ]
+        );
+    }
+
+    #[test]
+    fn unclosed_fence_in_a_quote_ends_with_the_quote() {
+        let text = "# T\n## A\n> Quoted:\n> ```sh\n> ls\n\n## B\nBody of B.\n";
+        assert_eq!(
+            triples(&units(text, "t.md")),
+            vec![
+                ("a", "T: A", "> Quoted:\n> ```sh\n> ls"),
+                ("b", "T: B", "Body of B."),
+            ]
+        );
+        // In a list item too.
+        let text = "## A\n- step\n  ```\n  code\n\n## B\nBody of B.\n";
+        assert_eq!(units(text, "t.md").len(), 2);
+    }
+
+    #[test]
+    fn html_blocks_hide_headings_and_markers() {
+        let text = "# T\n## A\n<details>\n## not a section\nQ: not a marker\n</details>\n\n\
+                    ## B\nBody.\n";
+        assert_eq!(
+            triples(&units(text, "t.md")),
+            vec![
+                (
+                    "a",
+                    "T: A",
+                    "<details>\n## not a section\nQ: not a marker\n</details>"
+                ),
+                ("b", "T: B", "Body."),
+            ]
+        );
+    }
+
+    #[test]
+    fn uniform_level_shift_keeps_keys() {
+        let before =
+            "# Summary\nShort.\n# Motivation\nWhy.\n## Detail\nMore.\n# Drawbacks\nNone.\n";
+        let after =
+            "## Summary\nShort.\n## Motivation\nWhy.\n### Detail\nMore.\n## Drawbacks\nNone.\n";
+        let keys = |t| {
+            units(t, "0042-thing.md")
+                .into_iter()
+                .map(|u| (u.key, u.prompt))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(keys(before), keys(after));
+        // With a title over the sections as well.
+        let before = "# Guide\n## Basics\nA.\n### Deep\nB.\n## Everyday use\nC.\n";
+        let after = "## Guide\n### Basics\nA.\n#### Deep\nB.\n### Everyday use\nC.\n";
+        assert_eq!(keys(before), keys(after));
+        assert_eq!(keys(before)[1].1, "Guide: Everyday use");
+    }
+
+    #[test]
+    fn title_and_body_file_is_one_unit() {
+        let text =
+            "# ack --bar\n\nThe `ack` utility has an Easter egg.\n\n```bash\n$ ack --bar\n```\n";
+        assert_eq!(
+            triples(&units(text, "ack-bar.md")),
+            vec![(
+                "ack --bar",
+                "ack --bar",
+                "The `ack` utility has an Easter egg.\n\n```bash\n$ ack --bar\n```"
+            )]
+        );
+        // A generic title alone is qualified by the file name.
+        assert_eq!(
+            units("# Notes\nSome text.\n", "redis-migration.md")[0].prompt,
+            "redis migration: Notes"
+        );
+        // No heading, but a front matter title: the same one-note shape.
+        assert_eq!(
+            triples(&units(
+                "---\ntitle: Trip *plan*\n---\nPack light.\n",
+                "t.md"
+            )),
+            vec![("trip plan", "Trip plan", "Pack light.")]
+        );
+    }
+
+    #[test]
+    fn rfc_style_top_level_sections_get_the_file_title() {
+        let text = "- Feature Name: private_fields\n- Start Date: 2014-03-11\n\n\
+                    # Summary\n\nMake fields private.\n\n# Motivation\n\nEncapsulation.\n\n\
+                    # Detailed design\n\nThe rules.\n\n## Refinements to tuple structs\n\nMore rules.\n\n\
+                    # Alternatives\n\nKeep them public.\n";
+        assert_eq!(
+            triples(&units(text, "0001-private-fields.md")),
+            vec![
+                ("summary", "private fields: Summary", "Make fields private."),
+                ("motivation", "private fields: Motivation", "Encapsulation."),
+                (
+                    "detailed design",
+                    "private fields: Detailed design",
+                    "The rules.\n\n## Refinements to tuple structs\n\nMore rules."
+                ),
+                (
+                    "alternatives",
+                    "private fields: Alternatives",
+                    "Keep them public."
+                ),
+            ]
+        );
+        // A lone template heading is never the title.
+        let text = "# Summary\nShort.\n## Motivation\nWhy.\n## Design\nHow.\n";
+        assert_eq!(
+            units(text, "0002-const.md")
+                .iter()
+                .map(|u| u.prompt.as_str())
+                .collect::<Vec<_>>(),
+            ["const: Motivation", "const: Design"]
+        );
+    }
+
+    #[test]
+    fn a_marker_line_never_switches_sections_off() {
+        let text = "# Guide\n\n## Basics\nLearn bash.\n\n**Q:** Why bash?\n**A:** It is everywhere.\n\n\
+                    ## Everyday use\nUse tab completion.\n";
+        let got = units(text, "README.md");
+        assert_eq!(
+            triples(&got),
+            vec![
+                ("basics", "Guide: Basics", "Learn bash."),
+                ("why bash", "Why bash?", "It is everywhere."),
+                ("everyday use", "Guide: Everyday use", "Use tab completion."),
+            ]
+        );
+        assert_eq!(got[1].kind, UnitKind::Marker);
+    }
+
+    #[test]
+    fn navigation_sections_are_skipped_and_noted() {
+        let text = "# Guide\n\n## Contents\n- [Basics](#basics)\n- [Meta](#meta)\n\n\
+                    ## Basics\nLearn bash.\n\n## Index of tips\n* [Basics](#basics)\n  * [Tab](#tab)\n\n\
+                    ## Translations\n[Deutsch](README-de.md)\n\n## License\nCC BY-SA.\n";
+        let mut noted = Vec::new();
+        let got = extract_noting(text, "README.md", &UnitOptions::default(), &mut noted).unwrap();
+        assert_eq!(
+            triples(&got),
+            vec![("basics", "Guide: Basics", "Learn bash.")]
+        );
+        assert_eq!(noted, vec![NAVIGATION_SECTION; 4]);
+        // Configurable: an empty list keeps named sections (anchor lists stay out).
+        let opts = UnitOptions {
+            navigation_headings: Vec::new(),
+            ..UnitOptions::default()
+        };
+        let keys: Vec<String> = extract(text, "README.md", &opts)
+            .unwrap()
+            .into_iter()
+            .map(|u| u.key)
+            .collect();
+        assert_eq!(keys, ["basics", "translations", "license"]);
+    }
+
+    #[test]
+    fn prompts_carry_no_markup() {
+        let text = "# **The** Art of `bash`<br>\n\n## <a name=\"meta\"></a>Meta\nScope.\n\n\
+                    ## [Tool](https://example.com/tool): Notes\nUse it.\n\n\
+                    ## Use `sort -n` *carefully*\nNumbers.\n";
+        assert_eq!(
+            triples(&units(text, "x.md")),
+            vec![
+                ("meta", "The Art of bash: Meta", "Scope."),
+                ("tool: notes", "The Art of bash: Tool: Notes", "Use it."),
+                (
+                    "use sort -n carefully",
+                    "The Art of bash: Use sort -n carefully",
+                    "Numbers."
+                ),
+            ]
+        );
+        let text = "**Q: Which `editor`?**\nHelix.\n";
+        assert_eq!(
+            triples(&units(text, "x.md")),
+            vec![("which editor", "Which editor?", "Helix.")]
+        );
+    }
+
+    #[test]
+    fn a_readme_file_name_is_context_only_for_generic_headings() {
+        let text = "## How do I start?\nSmall.\n\n## Links\n- a\n";
+        assert_eq!(
+            units(text, "README.md")
+                .iter()
+                .map(|u| u.prompt.as_str())
+                .collect::<Vec<_>>(),
+            ["How do I start?", "README: Links"]
+        );
+        assert_eq!(readable_file_name("2024-01-02-trip.md"), "trip");
+        assert_eq!(readable_file_name("3d-printing.md"), "3d printing");
+        assert_eq!(readable_file_name("2024.md"), "2024");
     }
 }
