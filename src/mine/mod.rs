@@ -12,6 +12,7 @@
 //! which the edit filters judge. Memory follows the files being mined, not
 //! the length of the history.
 
+pub mod edit;
 pub mod markdown;
 pub mod unit;
 
@@ -23,7 +24,8 @@ use globset::GlobSet;
 use rayon::prelude::*;
 use regex::Regex;
 use serde::Serialize;
-use similar::{ChangeTag, TextDiff};
+use similar::TextDiff;
+use unicode_segmentation::UnicodeSegmentation;
 use xxhash_rust::xxh3::xxh3_128;
 
 use self::unit::{NoUnits, Unit, UnitOptions};
@@ -42,13 +44,18 @@ pub enum PairMode {
     Final,
 }
 
-/// The edit-size filters: what makes a change a preference signal.
+/// The edit filters: what makes a change a preference signal. Words and
+/// similarity are those of the prose views ([`edit::prose`]).
 #[derive(Debug, Clone)]
 pub struct EditFilters {
     pub min_words_changed: usize,
     pub min_similarity: f64,
     pub max_similarity: f64,
+    /// Characters, either side's raw text.
     pub max_response_chars: usize,
+    /// Keep edits that only append to the text (`meta.edit: "append"`)
+    /// instead of dropping them as `append_only`.
+    pub keep_append_only: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -72,6 +79,9 @@ pub struct MineOptions {
     pub diff: bool,
     /// Redacts secrets from prompts and both responses before they are judged.
     pub secrets: Option<Arc<crate::secrets::Scanner>>,
+    /// Also return the candidate pairs a filter dropped ([`Pair::dropped`]),
+    /// for `mine --dropped`.
+    pub keep_dropped: bool,
 }
 
 /// Counts for one repository: what was walked, read, written and skipped.
@@ -117,7 +127,86 @@ pub struct Pair {
     pub line: String,
     /// Secrets redacted from its texts, per kind.
     pub redacted: crate::secrets::Counts,
+    /// The skip reason of a candidate pair a filter dropped (also its
+    /// `meta.dropped`); `None` for a pair to write. Dropped pairs are only
+    /// returned with [`MineOptions::keep_dropped`].
+    pub dropped: Option<&'static str>,
     order: (u32, String, String),
+    /// Hash of the normalised prompt and both prose views: equal for the
+    /// same pair found twice ([`Settle`]).
+    content: u128,
+    /// Hashes of (rejected, chosen) prose views and of the reverse.
+    forward: u128,
+    reverse: u128,
+}
+
+impl Pair {
+    /// This pair, dropped for `reason`: its record gains `meta.dropped`.
+    fn into_dropped(mut self, reason: &'static str) -> Pair {
+        if let Ok(mut v) = serde_json::from_str::<serde_json::Value>(&self.line)
+            && let Some(meta) = v.get_mut("meta").and_then(|m| m.as_object_mut())
+        {
+            meta.shift_remove("edit");
+            meta.insert("dropped".into(), reason.into());
+            if let Ok(line) = serde_json::to_string(&v) {
+                self.line = line;
+            }
+        }
+        self.dropped = Some(reason);
+        self
+    }
+}
+
+/// Run-wide bookkeeping of the pairs written, so the same pair is written
+/// once (`duplicate`: same normalised prompt, rejected and chosen, e.g. one
+/// link fix copied into many files) and an edit's reverse is not written
+/// after it (`reverted`: B→A after A→B, in any unit or file).
+#[derive(Default)]
+pub struct Settle {
+    content: std::collections::HashSet<u128>,
+    edits: std::collections::HashSet<u128>,
+}
+
+impl Settle {
+    /// `None`: write `pair` (it is remembered); else the reason to drop it.
+    pub fn admit(&mut self, pair: &Pair) -> Option<&'static str> {
+        if self.content.contains(&pair.content) {
+            return Some("duplicate");
+        }
+        if self.edits.contains(&pair.reverse) {
+            return Some("reverted");
+        }
+        self.content.insert(pair.content);
+        self.edits.insert(pair.forward);
+        None
+    }
+
+    /// Admits each kept pair of `pairs` in order; the others are dropped
+    /// (returned as dropped pairs when `keep_dropped`) and counted in `skipped`.
+    pub fn settle(
+        &mut self,
+        pairs: Vec<Pair>,
+        keep_dropped: bool,
+        skipped: &mut BTreeMap<&'static str, u64>,
+    ) -> Vec<Pair> {
+        let mut out = Vec::with_capacity(pairs.len());
+        for p in pairs {
+            if p.dropped.is_some() {
+                out.push(p);
+                continue;
+            }
+            match self.admit(&p) {
+                None => out.push(p),
+                Some(reason) => {
+                    *skipped.entry(reason).or_default() += 1;
+                    if keep_dropped {
+                        out.push(p.into_dropped(reason));
+                    }
+                }
+            }
+        }
+        out
+    }
 }
 
 /// Where a pair comes from: enough to find both versions again with git.
@@ -135,6 +224,12 @@ struct PairMeta<'a> {
     similarity: f64,
     words_added: usize,
     words_removed: usize,
+    /// The kept edit's class ([`edit::Edit`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    edit: Option<&'static str>,
+    /// Why a filter dropped this candidate (only in `mine --dropped`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    dropped: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     diff: Option<String>,
 }
@@ -263,6 +358,7 @@ pub fn mine_repo(
         )
         .collect();
     let mut pairs = Vec::new();
+    let mut dropped = Vec::new();
     for result in results {
         let out = result.map_err(|message| GitError::Reader {
             path: repo_path.clone(),
@@ -275,6 +371,7 @@ pub fn mine_repo(
         }
         summary.corrupt.extend(out.corrupt);
         pairs.extend(out.pairs.into_iter().flatten());
+        dropped.extend(out.dropped);
     }
     pairs.sort_by(|a, b| a.order.cmp(&b.order).then_with(|| a.id.cmp(&b.id)));
     let before = pairs.len();
@@ -283,8 +380,11 @@ pub fn mine_repo(
     if pairs.len() < before {
         *skipped.entry("duplicate_pair").or_default() += (before - pairs.len()) as u64;
     }
-    summary.pairs = pairs.len() as u64;
-    for p in &pairs {
+    let mut pairs = Settle::default().settle(pairs, opts.keep_dropped, &mut skipped);
+    summary.pairs = pairs.iter().filter(|p| p.dropped.is_none()).count() as u64;
+    dropped.sort_by(|a, b| a.order.cmp(&b.order).then_with(|| a.id.cmp(&b.id)));
+    pairs.extend(dropped);
+    for p in pairs.iter().filter(|p| p.dropped.is_none()) {
         crate::secrets::add_counts(&mut summary.redacted, &p.redacted);
     }
     summary.skipped = skipped;
@@ -308,6 +408,8 @@ struct Context<'a> {
 #[derive(Default)]
 struct LineageOut {
     pairs: Vec<Option<Pair>>,
+    /// Candidates a filter dropped (only with `keep_dropped`).
+    dropped: Vec<Pair>,
     versions: u64,
     units: u64,
     skipped: BTreeMap<&'static str, u64>,
@@ -317,6 +419,12 @@ struct LineageOut {
 impl LineageOut {
     fn skip(&mut self, reason: &'static str) {
         *self.skipped.entry(reason).or_default() += 1;
+    }
+
+    /// Counts a dropped candidate and keeps its record when there is one.
+    fn drop_pair(&mut self, reason: &'static str, pair: Option<Pair>) {
+        self.skip(reason);
+        self.dropped.extend(pair);
     }
 
     fn skip_once(&mut self, first: bool, reason: &'static str) {
@@ -441,9 +549,24 @@ impl Context<'_> {
                 if prev.response == u.response {
                     continue;
                 }
+                let rejected = Version {
+                    unit: prev,
+                    blob: base.unwrap_or(new),
+                    commit: base.and_then(|b| producer.get(&b).copied()),
+                };
+                let chosen = Version {
+                    unit: u,
+                    blob: new,
+                    commit: Some(ev.commit),
+                };
                 let loose = loose_hash(&u.response);
                 if loose_hash(&prev.response) == loose {
-                    out.skip("whitespace_or_punctuation_edit");
+                    let reason = "whitespace_or_punctuation_edit";
+                    out.drop_pair(
+                        reason,
+                        self.pair(&rejected, &chosen, &ev.path, Some(reason))
+                            .into_dropped(),
+                    );
                     continue;
                 }
                 if self.opts.pairs == PairMode::Final {
@@ -457,43 +580,45 @@ impl Context<'_> {
                     continue;
                 }
                 // A revert to an earlier text abandons the versions in between:
-                // drop the pairs that preferred them, so none contradicts this one.
+                // the pairs that preferred them are dropped, and so is the
+                // revert itself (`reverted`): the author went back, which says
+                // neither text is the better one.
                 let history = histories.entry(u.key.clone()).or_default();
-                if let Some(i) = history.versions.iter().rposition(|&h| h == loose) {
-                    let abandoned: Vec<u64> = history.versions[i + 1..].to_vec();
-                    history.pairs.retain(|&(idx, chosen)| {
-                        let drop = abandoned.contains(&chosen);
-                        if drop && out.pairs[idx].take().is_some() {
-                            *out.skipped.entry("pair_undone_by_revert").or_default() += 1;
-                        }
-                        !drop
-                    });
-                    history.versions.truncate(i + 1);
-                } else {
-                    history.versions.push(loose);
-                }
+                let reverted = match history.versions.iter().rposition(|&h| h == loose) {
+                    Some(i) => {
+                        let abandoned: Vec<u64> = history.versions[i + 1..].to_vec();
+                        let keep_dropped = self.opts.keep_dropped;
+                        history.pairs.retain(|&(idx, chosen)| {
+                            let drop = abandoned.contains(&chosen);
+                            if drop && let Some(p) = out.pairs[idx].take() {
+                                let reason = "pair_undone_by_revert";
+                                *out.skipped.entry(reason).or_default() += 1;
+                                if keep_dropped {
+                                    out.dropped.push(p.into_dropped(reason));
+                                }
+                            }
+                            !drop
+                        });
+                        history.versions.truncate(i + 1);
+                        true
+                    }
+                    None => {
+                        history.versions.push(loose);
+                        false
+                    }
+                };
                 if !ev.in_range {
                     out.skip("out_of_date_range_edit");
                     continue;
                 }
-                let base = base.unwrap_or(new);
-                let rejected = Version {
-                    unit: prev,
-                    blob: base,
-                    commit: producer.get(&base).copied(),
-                };
-                let chosen = Version {
-                    unit: u,
-                    blob: new,
-                    commit: Some(ev.commit),
-                };
-                match self.pair(&rejected, &chosen, &ev.path) {
-                    Ok(pair) => {
+                let forced = reverted.then_some("reverted");
+                match self.pair(&rejected, &chosen, &ev.path, forced) {
+                    Judged::Kept(pair) => {
                         let idx = out.pairs.len();
                         out.pairs.push(Some(pair));
                         history.pairs.push((idx, loose));
                     }
-                    Err(reason) => out.skip(reason),
+                    Judged::Dropped(reason, pair) => out.drop_pair(reason, pair),
                 }
             }
         }
@@ -562,9 +687,9 @@ impl Context<'_> {
                     blob: last_blob,
                     commit: Some(last_commit),
                 };
-                match self.pair(&rejected, &chosen, &path) {
-                    Ok(pair) => out.pairs.push(Some(pair)),
-                    Err(reason) => out.skip(reason),
+                match self.pair(&rejected, &chosen, &path, None) {
+                    Judged::Kept(pair) => out.pairs.push(Some(pair)),
+                    Judged::Dropped(reason, pair) => out.drop_pair(reason, pair),
                 }
             }
         }
@@ -624,20 +749,31 @@ impl Context<'_> {
         units
     }
 
-    /// Judges a candidate with the edit filters and builds its record.
+    /// Judges a candidate with the edit filters ([`edit::judge`]) and builds
+    /// its record. `forced`: a reason already found to drop it. A dropped
+    /// candidate's record (with `meta.dropped`) is built only with
+    /// `keep_dropped`.
     fn pair<'u>(
         &self,
         rejected: &Version<'u>,
         chosen: &Version<'u>,
         path: &str,
-    ) -> Result<Pair, &'static str> {
+        forced: Option<&'static str>,
+    ) -> Judged {
         let f = &self.opts.filters;
+        let keep_dropped = self.opts.keep_dropped;
+        if let (Some(reason), false) = (forced, keep_dropped) {
+            return Judged::Dropped(reason, None);
+        }
         let (r, c) = (
             rejected.unit.response.as_str(),
             chosen.unit.response.as_str(),
         );
-        if r.chars().count() > f.max_response_chars || c.chars().count() > f.max_response_chars {
-            return Err("response_over_max_chars");
+        let too_long = (r.chars().count() > f.max_response_chars
+            || c.chars().count() > f.max_response_chars)
+            .then_some("response_over_max_chars");
+        if let (Some(reason), false) = (forced.or(too_long), keep_dropped) {
+            return Judged::Dropped(reason, None);
         }
         // Redacted first, so the edit filters judge the text that is written:
         // an edit that only rotated a key is no edit.
@@ -648,27 +784,10 @@ impl Context<'_> {
         };
         let (r, c, prompt) = (clean(r), clean(c), clean(&chosen.unit.prompt));
         let (r, c) = (r.as_ref(), c.as_ref());
-        let diff = TextDiff::from_words(r, c);
-        let (mut added, mut removed) = (0usize, 0usize);
-        for change in diff.iter_all_changes() {
-            if change.value().trim().is_empty() {
-                continue;
-            }
-            match change.tag() {
-                ChangeTag::Insert => added += 1,
-                ChangeTag::Delete => removed += 1,
-                ChangeTag::Equal => {}
-            }
-        }
-        let similarity = f64::from(diff.ratio());
-        if added + removed < f.min_words_changed {
-            return Err("edit_below_min_words");
-        }
-        if similarity > f.max_similarity {
-            return Err("edit_above_max_similarity");
-        }
-        if similarity < f.min_similarity {
-            return Err("edit_below_min_similarity");
+        let judged = edit::judge(r, c, f);
+        let dropped = forced.or(too_long).or(judged.outcome.err());
+        if let (Some(reason), false) = (dropped, keep_dropped) {
+            return Judged::Dropped(reason, None);
         }
         let key = &chosen.unit.key;
         let mut h = Vec::with_capacity(self.repo_id.len() + key.len() + 42);
@@ -695,9 +814,15 @@ impl Context<'_> {
             rejected_time: rc.and_then(rfc3339),
             chosen_time: cc.and_then(rfc3339),
             subject: cc.map(|c| c.subject.as_str()),
-            similarity: (similarity * 1000.0).round() / 1000.0,
-            words_added: added,
-            words_removed: removed,
+            similarity: (judged.similarity * 1000.0).round() / 1000.0,
+            words_added: judged.words_added,
+            words_removed: judged.words_removed,
+            edit: judged
+                .outcome
+                .ok()
+                .filter(|_| dropped.is_none())
+                .map(edit::Edit::as_str),
+            dropped,
             diff: self.opts.diff.then(|| {
                 TextDiff::from_lines(r, c)
                     .unified_diff()
@@ -715,13 +840,45 @@ impl Context<'_> {
             rejected: r,
             meta,
         };
-        let line = serde_json::to_string(&record).map_err(|_| "unserialisable_pair")?;
-        Ok(Pair {
+        let Ok(line) = serde_json::to_string(&record) else {
+            return Judged::Dropped(dropped.unwrap_or("unserialisable_pair"), None);
+        };
+        let prompt_words: Vec<&str> = prompt.unicode_words().collect();
+        let (rh, ch) = (
+            judged.rejected_hash.to_le_bytes(),
+            judged.chosen_hash.to_le_bytes(),
+        );
+        let pair = Pair {
             id,
             line,
             redacted,
+            dropped,
             order: (chosen.commit.unwrap_or(0), path.to_string(), key.clone()),
-        })
+            content: xxh3_128(&[edit::words_hash(&prompt_words).to_le_bytes(), rh, ch].concat()),
+            forward: xxh3_128(&[rh, ch].concat()),
+            reverse: xxh3_128(&[ch, rh].concat()),
+        };
+        match dropped {
+            Some(reason) => Judged::Dropped(reason, Some(pair)),
+            None => Judged::Kept(pair),
+        }
+    }
+}
+
+/// What [`Context::pair`] made of a candidate.
+enum Judged {
+    Kept(Pair),
+    /// The skip reason, and the record when dropped records are kept.
+    Dropped(&'static str, Option<Pair>),
+}
+
+impl Judged {
+    /// The record of a candidate dropped for a forced reason.
+    fn into_dropped(self) -> Option<Pair> {
+        match self {
+            Judged::Dropped(_, p) => p,
+            Judged::Kept(_) => None,
+        }
     }
 }
 
