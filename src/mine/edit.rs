@@ -104,14 +104,15 @@ impl Prose {
 /// The class of a kept edit, written as `meta.edit`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Edit {
-    /// A local fix: at most [`CORRECTION_HUNKS`] changed places, together at
-    /// most [`CORRECTION_WORDS`] words or [`CORRECTION_SHARE`] of the
-    /// rejected side's words, whichever is more, that replace or remove
-    /// words or insert at most [`CORRECTION_INSERT`] (a wrong word, an
-    /// omitted flag, a clarified phrase).
+    /// A local fix that is no expansion: at most [`CORRECTION_HUNKS`]
+    /// changed places, together at most [`CORRECTION_WORDS`] words or
+    /// [`CORRECTION_SHARE`] of the rejected side's words, whichever is more
+    /// (a wrong word, an omitted flag, a clarified phrase, a repeated item
+    /// removed).
     Correction,
-    /// Material added inside the text (not only at its end): words added are
-    /// at least [`EXPANSION_RATIO`] times the words removed.
+    /// Material added (not only whole blocks at the end, see `Append`):
+    /// more than [`CORRECTION_INSERT`] words added, and at least
+    /// [`EXPANSION_RATIO`] times the words removed.
     Expansion,
     /// Any other kept edit: words removed and added in many places or in
     /// bulk, the same answer said differently.
@@ -140,7 +141,8 @@ pub const CORRECTION_HUNKS: usize = 3;
 pub const CORRECTION_WORDS: usize = 8;
 /// ...or this share of the rejected side's words, when that is more.
 pub const CORRECTION_SHARE: f64 = 0.15;
-/// Words a correction that only inserts may add (an omitted word or flag).
+/// Words an edit may add, however few it removes, and not be an
+/// expansion (an omitted word or flag is a correction).
 pub const CORRECTION_INSERT: usize = 3;
 /// Added words per removed word that make an edit an expansion.
 pub const EXPANSION_RATIO: usize = 3;
@@ -171,9 +173,9 @@ static LINK: LazyLock<Option<Regex>> = LazyLock::new(|| {
 });
 static REF_DEF: LazyLock<Option<Regex>> = LazyLock::new(|| re(r"^\s{0,3}\[[^\]]+\]:\s*\S+"));
 
-/// Is this Markdown line a link entry: a list item (or a bare line) made of
-/// links with at most [`LINK_ITEM_MAX_WORDS`] other words, or a reference
-/// definition?
+/// Is this Markdown line a link entry: a list item of links with at most
+/// [`LINK_ITEM_MAX_WORDS`] other words, a line of links only, or a
+/// reference definition?
 fn link_line(line: &str) -> bool {
     let (Some(item), Some(link), Some(def)) = (&*LIST_MARKER, &*LINK, &*REF_DEF) else {
         return false;
@@ -181,14 +183,16 @@ fn link_line(line: &str) -> bool {
     if def.is_match(line) {
         return true;
     }
-    let rest = item
-        .captures(line)
-        .and_then(|c| c.get(1))
-        .map_or(line, |m| m.as_str());
+    // a list item may describe its link; any other line must be links only
+    // (a wrapped paragraph line with a link in it is prose)
+    let (rest, max_words) = match item.captures(line).and_then(|c| c.get(1)) {
+        Some(m) => (m.as_str(), LINK_ITEM_MAX_WORDS),
+        None => (line, 0),
+    };
     if !link.is_match(rest) {
         return false;
     }
-    link.replace_all(rest, " ").unicode_words().count() <= LINK_ITEM_MAX_WORDS
+    link.replace_all(rest, " ").unicode_words().count() <= max_words
 }
 
 /// What [`judge`] found: the word counts and similarity of the prose views,
@@ -320,13 +324,10 @@ pub fn judge(rejected: &str, chosen: &str, filters: &EditFilters) -> Judgement {
     let small = CORRECTION_WORDS.max((CORRECTION_SHARE * rn as f64).ceil() as usize);
     let edit = if append {
         Edit::Append
-    } else if hunks <= CORRECTION_HUNKS
-        && added + removed <= small
-        && (removed > 0 || added <= CORRECTION_INSERT)
-    {
-        Edit::Correction
-    } else if added >= EXPANSION_RATIO * removed.max(1) {
+    } else if added > CORRECTION_INSERT && added >= EXPANSION_RATIO * removed.max(1) {
         Edit::Expansion
+    } else if hunks <= CORRECTION_HUNKS && added + removed <= small {
+        Edit::Correction
     } else {
         Edit::Rewrite
     };
@@ -414,6 +415,14 @@ mod tests {
                 "Tools:\n\n- [A](http://a)\n- [B](http://b) - a b\n"
             ),
             "link_list_churn"
+        );
+        // a paragraph line holding a link is prose
+        assert_eq!(
+            class(
+                "See [the guide](http://a) on unintialized memory and more.\n",
+                "See [the guide](http://a) on uninitialized memory and more now.\n"
+            ),
+            "correction"
         );
         assert_eq!(
             class(

@@ -583,8 +583,18 @@ impl Context<'_> {
                 // the pairs that preferred them are dropped, and so is the
                 // revert itself (`reverted`): the author went back, which says
                 // neither text is the better one.
+                // Only a return along the history seen (the rejected text
+                // came after the one chosen again) is a revert: with
+                // `--history branches` the same text can also arrive on
+                // another branch, in any walk order.
                 let history = histories.entry(u.key.clone()).or_default();
-                let reverted = match history.versions.iter().rposition(|&h| h == loose) {
+                let rejected_loose = loose_hash(&prev.response);
+                let back_to = history
+                    .versions
+                    .iter()
+                    .rposition(|&h| h == loose)
+                    .filter(|&i| history.versions[i + 1..].contains(&rejected_loose));
+                let reverted = match back_to {
                     Some(i) => {
                         let abandoned: Vec<u64> = history.versions[i + 1..].to_vec();
                         let keep_dropped = self.opts.keep_dropped;
@@ -603,7 +613,9 @@ impl Context<'_> {
                         true
                     }
                     None => {
-                        history.versions.push(loose);
+                        if !history.versions.contains(&loose) {
+                            history.versions.push(loose);
+                        }
                         false
                     }
                 };
