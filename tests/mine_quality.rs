@@ -315,3 +315,34 @@ fn dropped_file_may_not_be_the_output_and_json_counts_it() {
     let d = read_jsonl(&r.dir.path().join("d.jsonl"));
     assert_eq!(d[0]["meta"]["dropped"], "url_only");
 }
+
+#[test]
+fn text_moved_between_sections_is_no_revision_of_either() {
+    let mut r = Repo::new();
+    let para = "Block an hour for it in the morning, before meetings start.";
+    let two = |a: &str, b: &str| {
+        format!(
+            "# Replies\n\n## How do I start a big task?\n\n{a}\n\n## How do I protect focus time?\n\n{b}\n"
+        )
+    };
+    let start = "Pick the smallest piece you can finish today and start there.";
+    let focus = "Turn off notifications and close the chat window.";
+    r.commit(
+        "v1",
+        &[("a.md", &two(&format!("{start}\n\n{para}"), focus))],
+    );
+    r.commit(
+        "move the paragraph",
+        &[("a.md", &two(start, &format!("{focus}\n\n{para}")))],
+    );
+    let (pairs, dropped, stderr) = mine_all(&r, &[]);
+    assert!(pairs.is_empty(), "{pairs:?}");
+    assert_eq!(skipped(&stderr, "moved"), 2, "{stderr}");
+    assert_eq!(
+        dropped
+            .iter()
+            .filter(|d| d["meta"]["dropped"] == "moved")
+            .count(),
+        2
+    );
+}

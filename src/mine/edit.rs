@@ -234,7 +234,9 @@ fn stem(w: &str) -> String {
 /// (a stub rejected side), `rename_only` (one substitution of at most 3
 /// words repeated at 2 or more places), `append_only` (unless
 /// `keep_append_only`), then the size filters `edit_below_min_words`,
-/// `edit_above_max_similarity`, `edit_below_min_similarity`.
+/// `edit_above_max_similarity`, `edit_below_min_similarity`. The drops
+/// that need more than the two texts are the caller's: `moved` ([`moved`]),
+/// `reverted` and `duplicate` (the unit's history and the run).
 pub fn judge(rejected: &str, chosen: &str, filters: &EditFilters) -> Judgement {
     let (r, c) = (prose(rejected), prose(chosen));
     let ops = word_ops(&r.words, &c.words);
@@ -343,6 +345,62 @@ pub fn words_hash<S: AsRef<str>>(words: &[S]) -> u128 {
         h.update(b" ");
     }
     h.digest128()
+}
+
+/// The text lines of each unit of one file version (trimmed, those with a
+/// letter or digit), for telling text moved between units.
+#[derive(Default)]
+pub struct Siblings<'a> {
+    lines: std::collections::HashMap<&'a str, Vec<&'a str>>,
+}
+
+fn text_lines(text: &str) -> impl Iterator<Item = &str> {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| l.chars().any(char::is_alphanumeric))
+}
+
+impl<'a> Siblings<'a> {
+    /// From each unit's (key, response).
+    pub fn new(units: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
+        let mut lines: std::collections::HashMap<&str, Vec<&str>> = Default::default();
+        for (key, response) in units {
+            for l in text_lines(response) {
+                lines.entry(l).or_default().push(key);
+            }
+        }
+        Siblings { lines }
+    }
+
+    fn elsewhere(&self, line: &str, key: &str) -> bool {
+        self.lines
+            .get(line)
+            .is_some_and(|keys| keys.iter().any(|k| *k != key))
+    }
+}
+
+/// Is the edit of unit `key` text moved between units of one file in one
+/// revision: every line that left it is in another unit of the new
+/// version (`after`), every line that came is in another unit of the old
+/// one (`before`)? A section split in two, a paragraph moved to the
+/// section where it belongs.
+pub fn moved(rejected: &str, chosen: &str, key: &str, before: &Siblings, after: &Siblings) -> bool {
+    let old: std::collections::HashSet<&str> = text_lines(rejected).collect();
+    let new: std::collections::HashSet<&str> = text_lines(chosen).collect();
+    let mut any = false;
+    for l in old.difference(&new) {
+        if !after.elsewhere(l, key) {
+            return false;
+        }
+        any = true;
+    }
+    for l in new.difference(&old) {
+        if !before.elsewhere(l, key) {
+            return false;
+        }
+        any = true;
+    }
+    any
 }
 
 #[cfg(test)]
@@ -488,6 +546,34 @@ mod tests {
             .outcome,
             Ok(Edit::Append)
         );
+    }
+
+    #[test]
+    fn text_that_left_for_a_sibling_unit_is_moved() {
+        let before = Siblings::new([("a", "One two three.\nFour five six."), ("b", "Seven.")]);
+        let after = Siblings::new([("a", "One two three."), ("b", "Seven.\nFour five six.")]);
+        assert!(moved(
+            "One two three.\nFour five six.",
+            "One two three.",
+            "a",
+            &before,
+            &after
+        ));
+        assert!(moved(
+            "Seven.",
+            "Seven.\nFour five six.",
+            "b",
+            &before,
+            &after
+        ));
+        // a line that went nowhere is an edit
+        assert!(!moved(
+            "One two three.\nGone.",
+            "One two three.",
+            "a",
+            &before,
+            &after
+        ));
     }
 
     #[test]

@@ -528,6 +528,9 @@ impl Context<'_> {
                 }
                 None => None,
             };
+            // Each version's lines by unit, for `moved`: built once per
+            // version, when a candidate first needs them.
+            let mut siblings: Option<(edit::Siblings, edit::Siblings)> = None;
             for u in new_units.iter() {
                 let previous = base_units
                     .as_ref()
@@ -623,7 +626,20 @@ impl Context<'_> {
                     out.skip("out_of_date_range_edit");
                     continue;
                 }
-                let forced = reverted.then_some("reverted");
+                let forced = reverted.then_some("reverted").or_else(|| {
+                    let (before, after) = siblings.get_or_insert_with(|| {
+                        let before = base_units
+                            .as_deref()
+                            .map(|b| unit_texts(b))
+                            .unwrap_or_default();
+                        (
+                            edit::Siblings::new(before),
+                            edit::Siblings::new(unit_texts(&new_units)),
+                        )
+                    });
+                    edit::moved(&prev.response, &u.response, &u.key, before, after)
+                        .then_some("moved")
+                });
                 match self.pair(&rejected, &chosen, &ev.path, forced) {
                     Judged::Kept(pair) => {
                         let idx = out.pairs.len();
@@ -892,6 +908,14 @@ impl Judged {
             Judged::Kept(_) => None,
         }
     }
+}
+
+/// Each unit's (key, response).
+fn unit_texts(units: &[Unit]) -> Vec<(&str, &str)> {
+    units
+        .iter()
+        .map(|u| (u.key.as_str(), u.response.as_str()))
+        .collect()
 }
 
 /// Hash of the text with whitespace and punctuation removed: equal hashes mean
