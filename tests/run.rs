@@ -45,10 +45,13 @@ impl GitRepo {
     }
 }
 
-/// The n-th distinct answer to the reply file's one prompt.
+/// The n-th distinct answer to the reply file's one prompt. The verb
+/// changes too: the number alone, changed at each place, is one
+/// substitution repeated (`rename_only`), which mine drops.
 fn reply(n: u32) -> String {
+    let verb = ["pick", "choose", "find", "take", "select"][n as usize % 5];
     format!(
-        "# Replies\n\n## How do I start a big task?\n\nRevision {n}: pick the smallest piece \
+        "# Replies\n\n## How do I start a big task?\n\nRevision {n}: {verb} the smallest piece \
          you can finish by {n} o'clock, block an hour, and tell one person about step {n}.\n"
     )
 }

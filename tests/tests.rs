@@ -19,6 +19,7 @@ mod hostile;
 mod ingest;
 mod init;
 mod mine;
+mod mine_quality;
 mod notes;
 mod output;
 mod review;

@@ -50,6 +50,10 @@ pub(crate) struct Flags {
     /// Add a unified diff of each pair to its meta.
     #[arg(long)]
     pub(crate) diff: bool,
+    /// Also write every candidate pair a filter dropped here (JSONL, its
+    /// reason in meta.dropped).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) dropped: Option<PathBuf>,
     /// Print the summary as JSON on stdout (needs --output).
     #[arg(long, requires = "output")]
     pub(crate) json: bool,
@@ -61,6 +65,8 @@ pub(crate) struct Flags {
 pub(crate) struct MineArgs {
     pub(crate) repos: Vec<PathBuf>,
     pub(crate) output: Option<PathBuf>,
+    /// `--dropped`: where the dropped candidate pairs go.
+    pub(crate) dropped: Option<PathBuf>,
     pub(crate) config: Option<PathBuf>,
     pub(crate) cwd: PathBuf,
     pub(crate) json: bool,
@@ -73,6 +79,7 @@ fn mine_args(a: &Flags, config: &Option<PathBuf>) -> anyhow::Result<MineArgs> {
     Ok(MineArgs {
         repos: a.repos.clone(),
         output: stdout_dash(&a.output),
+        dropped: a.dropped.clone(),
         config: config.clone(),
         cwd: std::env::current_dir()?,
         json: a.json,
@@ -129,21 +136,28 @@ pub(crate) fn mine(
         "REPO",
         "mine reads a git repository's history, which standard input cannot hold; name the repository",
     )?;
-    refuse_overlap(&args.cwd, &args.repos, args.output.as_deref())?;
+    {
+        let repos: Vec<&std::path::Path> = args.repos.iter().map(PathBuf::as_path).collect();
+        let mut outputs = vec![args.output.as_deref().unwrap_or(std::path::Path::new("-"))];
+        outputs.extend(args.dropped.as_deref());
+        revmine::output::refuse_overlap(&args.cwd, &repos, &outputs)?;
+    }
     let config = Config::load(args.config.as_deref(), &args.cwd)?;
-    let opts = config.mine_options(&args.mine)?;
+    let mut opts = config.mine_options(&args.mine)?;
+    opts.keep_dropped = args.dropped.is_some();
     // A tracked note's work-tree copy holds what its author edits next: an
     // output there would destroy it (a tracked dataset file is fine).
-    if let Some(o) = &args.output
-        && let Some(inside) = revmine::source::git::tracked_path(&args.cwd.join(o))
-        && opts.paths.is_match(&inside)
-    {
-        return Err(Error::Output {
-            path: o.clone(),
-            message: format!(
-                "is `{inside}`, a note git tracks and mine reads ([mine] paths); name another output"
-            ),
-        });
+    for o in args.output.iter().chain(&args.dropped) {
+        if let Some(inside) = revmine::source::git::tracked_path(&args.cwd.join(o))
+            && opts.paths.is_match(&inside)
+        {
+            return Err(Error::Output {
+                path: o.clone(),
+                message: format!(
+                    "is `{inside}`, a note git tracks and mine reads ([mine] paths); name another output"
+                ),
+            });
+        }
     }
     // A spinner on a terminal (indicatif draws nothing otherwise), counting commits.
     let progress = indicatif::ProgressBar::new_spinner();
@@ -153,7 +167,11 @@ pub(crate) fn mine(
         progress.set_style(style);
     }
     let mut pairs = Vec::new();
+    let mut dropped = Vec::new();
     let mut summaries = Vec::new();
+    // The same pair (or an edit's reverse) from two repositories is written once.
+    let mut settle = revmine::mine::Settle::default();
+    let mut ids = std::collections::HashSet::new();
     for repo in &args.repos {
         progress.set_message(format!("mining {}", repo.display()));
         progress.set_position(0);
@@ -161,12 +179,15 @@ pub(crate) fn mine(
         let (mut p, mut s) =
             revmine::mine::mine_repo(&path, &opts, &progress).map_err(Error::Git)?;
         s.path = repo.display().to_string();
-        pairs.append(&mut p);
+        p.retain(|p| p.dropped.is_some() || ids.insert(p.id.clone()));
+        let p = settle.settle(p, opts.keep_dropped, &mut s.skipped);
+        s.pairs = p.iter().filter(|p| p.dropped.is_none()).count() as u64;
+        let (kept, gone): (Vec<_>, Vec<_>) = p.into_iter().partition(|p| p.dropped.is_none());
+        pairs.extend(kept);
+        dropped.extend(gone);
         summaries.push(s);
     }
     progress.finish_and_clear();
-    let mut seen = std::collections::HashSet::new();
-    pairs.retain(|p| seen.insert(p.id.clone()));
     // A damaged object is bad input: the pairs that could be read are
     // written, and the exit code says something was lost (ripgrep's way).
     let corrupt = summaries.iter().any(|s| !s.corrupt.is_empty());
@@ -176,11 +197,31 @@ pub(crate) fn mine(
         &args.cwd,
         out,
     )?;
+    let dropped_target = match &args.dropped {
+        Some(path) => Some(write_jsonl(
+            dropped.iter().map(|p| p.line.as_str()),
+            Some(path.as_path()).filter(|p| p.as_os_str() != "-"),
+            &args.cwd,
+            out,
+        )?),
+        None => None,
+    };
     if args.json {
-        let report = json!({ "pairs": pairs.len(), "output": target, "repos": summaries });
+        let mut report = json!({ "pairs": pairs.len(), "output": target, "repos": summaries });
+        if let Some(d) = &dropped_target {
+            report["dropped"] = json!({ "pairs": dropped.len(), "output": d });
+        }
         writeln!(out, "{report}").map_err(Error::stdout)?;
     } else {
         write!(err, "{}", render_mine(&summaries, pairs.len(), &target)).ok();
+        if let Some(d) = &dropped_target {
+            writeln!(
+                err,
+                "wrote {} dropped by the filters to {d}",
+                count(dropped.len(), "candidate pair")
+            )
+            .ok();
+        }
     }
     Ok(if corrupt { Exit::Error } else { Exit::Ok })
 }

@@ -12,6 +12,7 @@
 //! which the edit filters judge. Memory follows the files being mined, not
 //! the length of the history.
 
+pub mod edit;
 pub mod markdown;
 pub(crate) mod outline;
 pub mod unit;
@@ -24,7 +25,8 @@ use globset::GlobSet;
 use rayon::prelude::*;
 use regex::Regex;
 use serde::Serialize;
-use similar::{ChangeTag, TextDiff};
+use similar::TextDiff;
+use unicode_segmentation::UnicodeSegmentation;
 use xxhash_rust::xxh3::xxh3_128;
 
 use self::unit::{NoUnits, Unit, UnitOptions};
@@ -57,13 +59,18 @@ pub enum FoldMode {
     Branch,
 }
 
-/// The edit-size filters: what makes a change a preference signal.
+/// The edit filters: what makes a change a preference signal. Words and
+/// similarity are those of the prose views ([`edit::prose`]).
 #[derive(Debug, Clone)]
 pub struct EditFilters {
     pub min_words_changed: usize,
     pub min_similarity: f64,
     pub max_similarity: f64,
+    /// Characters, either side's raw text.
     pub max_response_chars: usize,
+    /// Keep edits that only append to the text (`meta.edit: "append"`)
+    /// instead of dropping them as `append_only`.
+    pub keep_append_only: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -93,6 +100,9 @@ pub struct MineOptions {
     pub diff: bool,
     /// Redacts secrets from prompts and both responses before they are judged.
     pub secrets: Option<Arc<crate::secrets::Scanner>>,
+    /// Also return the candidate pairs a filter dropped ([`Pair::dropped`]),
+    /// for `mine --dropped`.
+    pub keep_dropped: bool,
 }
 
 /// Counts for one repository: what was walked, read, written and skipped.
@@ -138,7 +148,86 @@ pub struct Pair {
     pub line: String,
     /// Secrets redacted from its texts, per kind.
     pub redacted: crate::secrets::Counts,
+    /// The skip reason of a candidate pair a filter dropped (also its
+    /// `meta.dropped`); `None` for a pair to write. Dropped pairs are only
+    /// returned with [`MineOptions::keep_dropped`].
+    pub dropped: Option<&'static str>,
     order: (u32, String, String),
+    /// Hash of the normalised prompt and both prose views: equal for the
+    /// same pair found twice ([`Settle`]).
+    content: u128,
+    /// Hashes of (rejected, chosen) prose views and of the reverse.
+    forward: u128,
+    reverse: u128,
+}
+
+impl Pair {
+    /// This pair, dropped for `reason`: its record gains `meta.dropped`.
+    fn into_dropped(mut self, reason: &'static str) -> Pair {
+        if let Ok(mut v) = serde_json::from_str::<serde_json::Value>(&self.line)
+            && let Some(meta) = v.get_mut("meta").and_then(|m| m.as_object_mut())
+        {
+            meta.shift_remove("edit");
+            meta.insert("dropped".into(), reason.into());
+            if let Ok(line) = serde_json::to_string(&v) {
+                self.line = line;
+            }
+        }
+        self.dropped = Some(reason);
+        self
+    }
+}
+
+/// Run-wide bookkeeping of the pairs written, so the same pair is written
+/// once (`duplicate`: same normalised prompt, rejected and chosen, e.g. one
+/// link fix copied into many files) and an edit's reverse is not written
+/// after it (`reverted`: B→A after A→B, in any unit or file).
+#[derive(Default)]
+pub struct Settle {
+    content: std::collections::HashSet<u128>,
+    edits: std::collections::HashSet<u128>,
+}
+
+impl Settle {
+    /// `None`: write `pair` (it is remembered); else the reason to drop it.
+    pub fn admit(&mut self, pair: &Pair) -> Option<&'static str> {
+        if self.content.contains(&pair.content) {
+            return Some("duplicate");
+        }
+        if self.edits.contains(&pair.reverse) {
+            return Some("reverted");
+        }
+        self.content.insert(pair.content);
+        self.edits.insert(pair.forward);
+        None
+    }
+
+    /// Admits each kept pair of `pairs` in order; the others are dropped
+    /// (returned as dropped pairs when `keep_dropped`) and counted in `skipped`.
+    pub fn settle(
+        &mut self,
+        pairs: Vec<Pair>,
+        keep_dropped: bool,
+        skipped: &mut BTreeMap<&'static str, u64>,
+    ) -> Vec<Pair> {
+        let mut out = Vec::with_capacity(pairs.len());
+        for p in pairs {
+            if p.dropped.is_some() {
+                out.push(p);
+                continue;
+            }
+            match self.admit(&p) {
+                None => out.push(p),
+                Some(reason) => {
+                    *skipped.entry(reason).or_default() += 1;
+                    if keep_dropped {
+                        out.push(p.into_dropped(reason));
+                    }
+                }
+            }
+        }
+        out
+    }
 }
 
 /// Where a pair comes from: enough to find both versions again with git.
@@ -162,6 +251,12 @@ struct PairMeta<'a> {
     similarity: f64,
     words_added: usize,
     words_removed: usize,
+    /// The kept edit's class ([`edit::Edit`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    edit: Option<&'static str>,
+    /// Why a filter dropped this candidate (only in `mine --dropped`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    dropped: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     diff: Option<String>,
 }
@@ -334,6 +429,7 @@ pub fn mine_repo(
         )
         .collect();
     let mut pairs = Vec::new();
+    let mut dropped = Vec::new();
     for result in results {
         let out = result.map_err(|message| GitError::Reader {
             path: repo_path.clone(),
@@ -346,6 +442,7 @@ pub fn mine_repo(
         }
         summary.corrupt.extend(out.corrupt);
         pairs.extend(out.pairs.into_iter().flatten());
+        dropped.extend(out.dropped);
     }
     pairs.sort_by(|a, b| a.order.cmp(&b.order).then_with(|| a.id.cmp(&b.id)));
     let before = pairs.len();
@@ -354,8 +451,11 @@ pub fn mine_repo(
     if pairs.len() < before {
         *skipped.entry("duplicate_pair").or_default() += (before - pairs.len()) as u64;
     }
-    summary.pairs = pairs.len() as u64;
-    for p in &pairs {
+    let mut pairs = Settle::default().settle(pairs, opts.keep_dropped, &mut skipped);
+    summary.pairs = pairs.iter().filter(|p| p.dropped.is_none()).count() as u64;
+    dropped.sort_by(|a, b| a.order.cmp(&b.order).then_with(|| a.id.cmp(&b.id)));
+    pairs.extend(dropped);
+    for p in pairs.iter().filter(|p| p.dropped.is_none()) {
         crate::secrets::add_counts(&mut summary.redacted, &p.redacted);
     }
     summary.skipped = skipped;
@@ -526,6 +626,8 @@ struct Context<'a> {
 #[derive(Default)]
 struct LineageOut {
     pairs: Vec<Option<Pair>>,
+    /// Candidates a filter dropped (only with `keep_dropped`).
+    dropped: Vec<Pair>,
     versions: u64,
     units: u64,
     skipped: BTreeMap<&'static str, u64>,
@@ -535,6 +637,12 @@ struct LineageOut {
 impl LineageOut {
     fn skip(&mut self, reason: &'static str) {
         *self.skipped.entry(reason).or_default() += 1;
+    }
+
+    /// Counts a dropped candidate and keeps its record when there is one.
+    fn drop_pair(&mut self, reason: &'static str, pair: Option<Pair>) {
+        self.skip(reason);
+        self.dropped.extend(pair);
     }
 
     fn skip_once(&mut self, first: bool, reason: &'static str) {
@@ -651,6 +759,9 @@ impl Context<'_> {
                 }
                 None => None,
             };
+            // Each version's lines by unit, for `moved`: built once per
+            // version, when a candidate first needs them.
+            let mut siblings: Option<(edit::Siblings, edit::Siblings)> = None;
             for u in new_units.iter() {
                 let previous = base_units
                     .as_ref()
@@ -672,9 +783,27 @@ impl Context<'_> {
                 if prev.response == u.response {
                     continue;
                 }
+                let base = base.unwrap_or(new);
+                let rejected = Version {
+                    unit: prev,
+                    blob: base,
+                    commit: producer.get(&base).copied(),
+                    folded: &[],
+                };
+                let chosen = Version {
+                    unit: u,
+                    blob: new,
+                    commit: Some(ev.commit),
+                    folded: &folded,
+                };
                 let loose = loose_hash(&u.response);
                 if loose_hash(&prev.response) == loose {
-                    out.skip("whitespace_or_punctuation_edit");
+                    let reason = "whitespace_or_punctuation_edit";
+                    out.drop_pair(
+                        reason,
+                        self.pair(&rejected, &chosen, &ev.path, Some(reason))
+                            .into_dropped(),
+                    );
                     continue;
                 }
                 if self.opts.pairs == PairMode::Final {
@@ -688,51 +817,76 @@ impl Context<'_> {
                     continue;
                 }
                 // A revert to an earlier text abandons the versions in between:
-                // drop the pairs that preferred them, so none contradicts this one.
+                // the pairs that preferred them are dropped, and so is the
+                // revert itself (`reverted`): the author went back, which says
+                // neither text is the better one.
+                // Only a return along the history seen (the rejected text
+                // came after the one chosen again) is a revert: with
+                // `--history branches` the same text can also arrive on
+                // another branch, in any walk order.
                 let history = histories.entry(u.key.clone()).or_default();
-                if let Some(i) = history.versions.iter().rposition(|&h| h == loose) {
-                    let abandoned: Vec<u64> = history.versions[i + 1..].to_vec();
-                    history.pairs.retain(|&(idx, chosen)| {
-                        let drop = abandoned.contains(&chosen);
-                        if drop && out.pairs[idx].take().is_some() {
-                            *out.skipped.entry("pair_undone_by_revert").or_default() += 1;
+                let rejected_loose = loose_hash(&prev.response);
+                let back_to = history
+                    .versions
+                    .iter()
+                    .rposition(|&h| h == loose)
+                    .filter(|&i| history.versions[i + 1..].contains(&rejected_loose));
+                let reverted = match back_to {
+                    Some(i) => {
+                        let abandoned: Vec<u64> = history.versions[i + 1..].to_vec();
+                        let keep_dropped = self.opts.keep_dropped;
+                        history.pairs.retain(|&(idx, chosen)| {
+                            let drop = abandoned.contains(&chosen);
+                            if drop && let Some(p) = out.pairs[idx].take() {
+                                let reason = "pair_undone_by_revert";
+                                *out.skipped.entry(reason).or_default() += 1;
+                                if keep_dropped {
+                                    out.dropped.push(p.into_dropped(reason));
+                                }
+                            }
+                            !drop
+                        });
+                        history.versions.truncate(i + 1);
+                        true
+                    }
+                    None => {
+                        if !history.versions.contains(&loose) {
+                            history.versions.push(loose);
                         }
-                        !drop
-                    });
-                    history.versions.truncate(i + 1);
-                } else {
-                    history.versions.push(loose);
-                }
+                        false
+                    }
+                };
                 if !ev.in_range {
                     out.skip("out_of_date_range_edit");
                     continue;
                 }
-                let base = base.unwrap_or(new);
                 let texts = replay_key(&u.key, &prev.response, &u.response);
                 if made.get(&texts).is_some_and(|&i| out.pairs[i].is_some()) {
                     out.skip("replayed_commit");
                     continue;
                 }
-                let rejected = Version {
-                    unit: prev,
-                    blob: base,
-                    commit: producer.get(&base).copied(),
-                    folded: &[],
-                };
-                let chosen = Version {
-                    unit: u,
-                    blob: new,
-                    commit: Some(ev.commit),
-                    folded: &folded,
-                };
-                match self.pair(&rejected, &chosen, &ev.path) {
-                    Ok(pair) => {
+                let forced = reverted.then_some("reverted").or_else(|| {
+                    let (before, after) = siblings.get_or_insert_with(|| {
+                        let before = base_units
+                            .as_deref()
+                            .map(|b| unit_texts(b))
+                            .unwrap_or_default();
+                        (
+                            edit::Siblings::new(before),
+                            edit::Siblings::new(unit_texts(&new_units)),
+                        )
+                    });
+                    edit::moved(&prev.response, &u.response, &u.key, before, after)
+                        .then_some("moved")
+                });
+                match self.pair(&rejected, &chosen, &ev.path, forced) {
+                    Judged::Kept(pair) => {
                         let idx = out.pairs.len();
                         out.pairs.push(Some(pair));
                         history.pairs.push((idx, loose));
                         made.insert(texts, idx);
                     }
-                    Err(reason) => out.skip(reason),
+                    Judged::Dropped(reason, pair) => out.drop_pair(reason, pair),
                 }
             }
         }
@@ -803,9 +957,9 @@ impl Context<'_> {
                     commit: Some(last_commit),
                     folded: &[],
                 };
-                match self.pair(&rejected, &chosen, &path) {
-                    Ok(pair) => out.pairs.push(Some(pair)),
-                    Err(reason) => out.skip(reason),
+                match self.pair(&rejected, &chosen, &path, None) {
+                    Judged::Kept(pair) => out.pairs.push(Some(pair)),
+                    Judged::Dropped(reason, pair) => out.drop_pair(reason, pair),
                 }
             }
         }
@@ -870,20 +1024,31 @@ impl Context<'_> {
         units
     }
 
-    /// Judges a candidate with the edit filters and builds its record.
+    /// Judges a candidate with the edit filters ([`edit::judge`]) and builds
+    /// its record. `forced`: a reason already found to drop it. A dropped
+    /// candidate's record (with `meta.dropped`) is built only with
+    /// `keep_dropped`.
     fn pair<'u>(
         &self,
         rejected: &Version<'u>,
         chosen: &Version<'u>,
         path: &str,
-    ) -> Result<Pair, &'static str> {
+        forced: Option<&'static str>,
+    ) -> Judged {
         let f = &self.opts.filters;
+        let keep_dropped = self.opts.keep_dropped;
+        if let (Some(reason), false) = (forced, keep_dropped) {
+            return Judged::Dropped(reason, None);
+        }
         let (r, c) = (
             rejected.unit.response.as_str(),
             chosen.unit.response.as_str(),
         );
-        if r.chars().count() > f.max_response_chars || c.chars().count() > f.max_response_chars {
-            return Err("response_over_max_chars");
+        let too_long = (r.chars().count() > f.max_response_chars
+            || c.chars().count() > f.max_response_chars)
+            .then_some("response_over_max_chars");
+        if let (Some(reason), false) = (forced.or(too_long), keep_dropped) {
+            return Judged::Dropped(reason, None);
         }
         // Redacted first, so the edit filters judge the text that is written:
         // an edit that only rotated a key is no edit.
@@ -894,27 +1059,10 @@ impl Context<'_> {
         };
         let (r, c, prompt) = (clean(r), clean(c), clean(&chosen.unit.prompt));
         let (r, c) = (r.as_ref(), c.as_ref());
-        let diff = TextDiff::from_words(r, c);
-        let (mut added, mut removed) = (0usize, 0usize);
-        for change in diff.iter_all_changes() {
-            if change.value().trim().is_empty() {
-                continue;
-            }
-            match change.tag() {
-                ChangeTag::Insert => added += 1,
-                ChangeTag::Delete => removed += 1,
-                ChangeTag::Equal => {}
-            }
-        }
-        let similarity = f64::from(diff.ratio());
-        if added + removed < f.min_words_changed {
-            return Err("edit_below_min_words");
-        }
-        if similarity > f.max_similarity {
-            return Err("edit_above_max_similarity");
-        }
-        if similarity < f.min_similarity {
-            return Err("edit_below_min_similarity");
+        let judged = edit::judge(r, c, f);
+        let dropped = forced.or(too_long).or(judged.outcome.err());
+        if let (Some(reason), false) = (dropped, keep_dropped) {
+            return Judged::Dropped(reason, None);
         }
         let key = &chosen.unit.key;
         let mut h = Vec::with_capacity(self.repo_id.len() + key.len() + 42);
@@ -933,7 +1081,7 @@ impl Context<'_> {
         // Provenance is never null: a version whose commit git cannot name
         // (a blob no reachable commit holds) is no pair.
         let (Some(rc), Some(cc)) = (commit(rejected.commit), commit(chosen.commit)) else {
-            return Err("commit_unknown");
+            return Judged::Dropped("commit_unknown", None);
         };
         let meta = PairMeta {
             origin: "git",
@@ -951,9 +1099,15 @@ impl Context<'_> {
                 .filter_map(|&i| self.commits.get(i as usize))
                 .map(|c| c.id.to_string())
                 .collect(),
-            similarity: (similarity * 1000.0).round() / 1000.0,
-            words_added: added,
-            words_removed: removed,
+            similarity: (judged.similarity * 1000.0).round() / 1000.0,
+            words_added: judged.words_added,
+            words_removed: judged.words_removed,
+            edit: judged
+                .outcome
+                .ok()
+                .filter(|_| dropped.is_none())
+                .map(edit::Edit::as_str),
+            dropped,
             diff: self.opts.diff.then(|| {
                 TextDiff::from_lines(r, c)
                     .unified_diff()
@@ -971,13 +1125,28 @@ impl Context<'_> {
             rejected: r,
             meta,
         };
-        let line = serde_json::to_string(&record).map_err(|_| "unserialisable_pair")?;
-        Ok(Pair {
+        let Ok(line) = serde_json::to_string(&record) else {
+            return Judged::Dropped(dropped.unwrap_or("unserialisable_pair"), None);
+        };
+        let prompt_words: Vec<&str> = prompt.unicode_words().collect();
+        let (rh, ch) = (
+            judged.rejected_hash.to_le_bytes(),
+            judged.chosen_hash.to_le_bytes(),
+        );
+        let pair = Pair {
             id,
             line,
             redacted,
+            dropped,
             order: (chosen.commit.unwrap_or(0), path.to_string(), key.clone()),
-        })
+            content: xxh3_128(&[edit::words_hash(&prompt_words).to_le_bytes(), rh, ch].concat()),
+            forward: xxh3_128(&[rh, ch].concat()),
+            reverse: xxh3_128(&[ch, rh].concat()),
+        };
+        match dropped {
+            Some(reason) => Judged::Dropped(reason, Some(pair)),
+            None => Judged::Kept(pair),
+        }
     }
 }
 
@@ -989,6 +1158,31 @@ fn replay_key(unit: &str, rejected: &str, chosen: &str) -> u128 {
         h.update(b"\0");
     }
     h.digest128()
+}
+
+/// What [`Context::pair`] made of a candidate.
+enum Judged {
+    Kept(Pair),
+    /// The skip reason, and the record when dropped records are kept.
+    Dropped(&'static str, Option<Pair>),
+}
+
+impl Judged {
+    /// The record of a candidate dropped for a forced reason.
+    fn into_dropped(self) -> Option<Pair> {
+        match self {
+            Judged::Dropped(_, p) => p,
+            Judged::Kept(_) => None,
+        }
+    }
+}
+
+/// Each unit's (key, response).
+fn unit_texts(units: &[Unit]) -> Vec<(&str, &str)> {
+    units
+        .iter()
+        .map(|u| (u.key.as_str(), u.response.as_str()))
+        .collect()
 }
 
 /// Hash of the text with whitespace and punctuation removed: equal hashes mean

@@ -1,0 +1,584 @@
+//! Edit classification: what a candidate pair's edit is, judged on a
+//! normalised prose view of both sides rather than on raw Markdown.
+//!
+//! The prose view ([`prose`]) is what a reader sees: link text without its
+//! URL, no images, reference definitions, HTML, list markers, emphasis,
+//! heading marks or code fences, and wrapping ignored. Words are counted
+//! with Unicode word segmentation (UAX #29, the unicode-segmentation crate),
+//! so each CJK ideograph is a word and a URL, a `*` bullet or a `|` is none.
+//!
+//! [`judge`] gives each candidate either a kept class ([`Edit`]) or the
+//! reason it is dropped (a `&'static str` skip reason of the summary).
+
+use std::sync::LazyLock;
+use std::time::{Duration, Instant};
+
+use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
+use regex::Regex;
+use similar::{Algorithm, DiffOp};
+use unicode_segmentation::UnicodeSegmentation;
+
+use super::EditFilters;
+
+/// The prose a reader sees in a Markdown text.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Prose {
+    /// Words in order (Unicode word segmentation): each CJK ideograph is a
+    /// word; punctuation, bullets and URLs are not.
+    pub words: Vec<String>,
+    /// Link, image and bare URL destinations, in order.
+    pub urls: Vec<String>,
+    /// Where blocks (paragraphs, list items, headings, code blocks, table
+    /// rows) end: word counts from the start, ascending.
+    pub block_ends: Vec<usize>,
+}
+
+fn re(pattern: &str) -> Option<Regex> {
+    Regex::new(pattern).ok()
+}
+
+static BARE_URL: LazyLock<Option<Regex>> =
+    LazyLock::new(|| re(r"(?i)\b(?:https?|ftp)://[^\s<>]+|\bwww\.[^\s<>]+\.[^\s<>]+"));
+
+/// The prose view of a Markdown text (CommonMark with tables, strikethrough
+/// and task lists, parsed by pulldown-cmark).
+pub fn prose(markdown: &str) -> Prose {
+    let mut out = Prose::default();
+    let mut text = String::new();
+    let mut image_depth = 0usize;
+    let options =
+        Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TASKLISTS;
+    for event in Parser::new_ext(markdown, options) {
+        match event {
+            Event::Start(Tag::Image { dest_url, .. }) => {
+                image_depth += 1;
+                out.urls.push(dest_url.to_string());
+            }
+            Event::End(TagEnd::Image) => image_depth = image_depth.saturating_sub(1),
+            _ if image_depth > 0 => {}
+            Event::Start(Tag::Link { dest_url, .. }) => out.urls.push(dest_url.to_string()),
+            Event::Text(t) | Event::Code(t) => match BARE_URL.as_ref() {
+                Some(url) => {
+                    let mut at = 0;
+                    for m in url.find_iter(&t) {
+                        text.push_str(&t[at..m.start()]);
+                        text.push(' ');
+                        out.urls.push(m.as_str().to_string());
+                        at = m.end();
+                    }
+                    text.push_str(&t[at..]);
+                }
+                None => text.push_str(&t),
+            },
+            Event::SoftBreak | Event::HardBreak => text.push(' '),
+            Event::End(
+                TagEnd::Paragraph
+                | TagEnd::Heading(_)
+                | TagEnd::Item
+                | TagEnd::CodeBlock
+                | TagEnd::BlockQuote(_)
+                | TagEnd::TableCell
+                | TagEnd::TableRow
+                | TagEnd::TableHead
+                | TagEnd::List(_)
+                | TagEnd::HtmlBlock,
+            ) => out.end_block(&mut text),
+            _ => {}
+        }
+    }
+    out.end_block(&mut text);
+    out
+}
+
+impl Prose {
+    fn end_block(&mut self, text: &mut String) {
+        let before = self.words.len();
+        self.words.extend(text.unicode_words().map(str::to_string));
+        text.clear();
+        if self.words.len() > before {
+            self.block_ends.push(self.words.len());
+        }
+    }
+}
+
+/// The class of a kept edit, written as `meta.edit`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Edit {
+    /// A local fix that is no expansion: at most [`CORRECTION_HUNKS`]
+    /// changed places, together at most [`CORRECTION_WORDS`] words or
+    /// [`CORRECTION_SHARE`] of the rejected side's words, whichever is more
+    /// (a wrong word, an omitted flag, a clarified phrase, a repeated item
+    /// removed).
+    Correction,
+    /// Material added (not only whole blocks at the end, see `Append`):
+    /// more than [`CORRECTION_INSERT`] words added, and at least
+    /// [`EXPANSION_RATIO`] times the words removed.
+    Expansion,
+    /// Any other kept edit: words removed and added in many places or in
+    /// bulk, the same answer said differently.
+    Rewrite,
+    /// Chosen is rejected with whole blocks appended (the rejected words are
+    /// a prefix of the chosen ones, ending where a chosen block ends: a new
+    /// paragraph, list item or subsection, not a sentence continued); kept
+    /// only with `keep_append_only`.
+    Append,
+}
+
+impl Edit {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Edit::Correction => "correction",
+            Edit::Expansion => "expansion",
+            Edit::Rewrite => "rewrite",
+            Edit::Append => "append",
+        }
+    }
+}
+
+/// Changed places (diff hunks) a correction may touch.
+pub const CORRECTION_HUNKS: usize = 3;
+/// Words (added + removed) a correction may change at least...
+pub const CORRECTION_WORDS: usize = 8;
+/// ...or this share of the rejected side's words, when that is more.
+pub const CORRECTION_SHARE: f64 = 0.15;
+/// Words an edit may add, however few it removes, and not be an
+/// expansion (an omitted word or flag is a correction).
+pub const CORRECTION_INSERT: usize = 3;
+/// Added words per removed word that make an edit an expansion.
+pub const EXPANSION_RATIO: usize = 3;
+/// A rejected side this short (in prose words) is a stub when the chosen
+/// side is at least [`STUB_GROWTH`] times longer and [`STUB_MIN_CHOSEN`] words.
+pub const STUB_MAX_WORDS: usize = 3;
+pub const STUB_GROWTH: usize = 10;
+pub const STUB_MIN_CHOSEN: usize = 40;
+/// A rejected side of at most this many words that says it is unwritten
+/// ([`STUB`]) is a placeholder.
+pub const STUB_PHRASE_MAX_WORDS: usize = 12;
+/// Words outside the links a list item may have and still be a link entry
+/// (`- [Title](url) - a short description`).
+pub const LINK_ITEM_MAX_WORDS: usize = 12;
+
+static STUB: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    re(
+        r"(?i)\b(?:todo|tbd|tba|tbc|fixme|xxx|wip|placeholder|stub|lorem ipsum|coming soon|work in progress|more (?:to come|later|soon)|to (?:be|do) (?:added|written|done|filled|completed|determined|expanded|continued|defined|decided|described|documented)|fill (?:this |me )?in|write (?:this|me)|under construction)\b",
+    )
+});
+
+static LIST_MARKER: LazyLock<Option<Regex>> =
+    LazyLock::new(|| re(r"^\s*(?:>\s*)*(?:[-*+]|\d{1,9}[.)])\s+(?:\[[ xX]\]\s+)?(.*)$"));
+static LINK: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    re(
+        r"!?\[[^\]]*\]\([^)]*\)|!?\[[^\]]*\]\[[^\]]*\]|<(?:https?|ftp)://[^>]*>|(?i)\b(?:https?|ftp)://\S+|\bwww\.\S+",
+    )
+});
+static REF_DEF: LazyLock<Option<Regex>> = LazyLock::new(|| re(r"^\s{0,3}\[[^\]]+\]:\s*\S+"));
+
+/// Is this Markdown line a link entry: a list item of links with at most
+/// [`LINK_ITEM_MAX_WORDS`] other words, a line of links only, or a
+/// reference definition?
+fn link_line(line: &str) -> bool {
+    let (Some(item), Some(link), Some(def)) = (&*LIST_MARKER, &*LINK, &*REF_DEF) else {
+        return false;
+    };
+    if def.is_match(line) {
+        return true;
+    }
+    // a list item may describe its link; any other line must be links only
+    // (a wrapped paragraph line with a link in it is prose)
+    let (rest, max_words) = match item.captures(line).and_then(|c| c.get(1)) {
+        Some(m) => (m.as_str(), LINK_ITEM_MAX_WORDS),
+        None => (line, 0),
+    };
+    if !link.is_match(rest) {
+        return false;
+    }
+    link.replace_all(rest, " ").unicode_words().count() <= max_words
+}
+
+/// What [`judge`] found: the word counts and similarity of the prose views,
+/// and the class (or the reason to drop).
+#[derive(Debug, Clone)]
+pub struct Judgement {
+    pub words_added: usize,
+    pub words_removed: usize,
+    /// Word-level similarity of the prose views, 0 to 1 (2 × matching words
+    /// / total words, as `similar` computes it).
+    pub similarity: f64,
+    pub outcome: Result<Edit, &'static str>,
+    /// [`words_hash`] of each side's prose view: equal hashes, the same
+    /// text as a reader sees it.
+    pub rejected_hash: u128,
+    pub chosen_hash: u128,
+}
+
+/// The word diff of two prose views (Myers, given 200 ms before it settles
+/// for a coarser diff).
+fn word_ops(old: &[String], new: &[String]) -> Vec<DiffOp> {
+    let deadline = Instant::now() + Duration::from_millis(200);
+    similar::capture_diff_slices_deadline(Algorithm::Myers, old, new, Some(deadline))
+}
+
+/// A word for telling one substitution repeated: case folded, a plural `s` dropped.
+fn stem(w: &str) -> String {
+    let w = w.to_lowercase();
+    match w.strip_suffix('s') {
+        Some(s) if s.chars().count() >= 3 => s.to_string(),
+        _ => w,
+    }
+}
+
+/// Judges one candidate: `rejected` and `chosen` are the two Markdown texts.
+/// The drops, checked in this order, each a skip reason:
+/// `url_only` and `markup_only` (prose views equal; URLs changed or not),
+/// `link_list_churn` (every changed line is a link entry), `placeholder`
+/// (a stub rejected side), `rename_only` (one substitution of at most 3
+/// words repeated at 2 or more places), `append_only` (unless
+/// `keep_append_only`), then the size filters `edit_below_min_words`,
+/// `edit_above_max_similarity`, `edit_below_min_similarity`. The drops
+/// that need more than the two texts are the caller's: `moved` ([`moved`]),
+/// `reverted` and `duplicate` (the unit's history and the run).
+pub fn judge(rejected: &str, chosen: &str, filters: &EditFilters) -> Judgement {
+    let (r, c) = (prose(rejected), prose(chosen));
+    let ops = word_ops(&r.words, &c.words);
+    let (mut added, mut removed, mut hunks) = (0usize, 0usize, 0usize);
+    let mut substitutions: Vec<(Vec<String>, Vec<String>)> = Vec::new();
+    let mut only_replacements = true;
+    for op in &ops {
+        let (old, new) = (op.old_range(), op.new_range());
+        if let DiffOp::Equal { .. } = op {
+            continue;
+        }
+        hunks += 1;
+        removed += old.len();
+        added += new.len();
+        if let DiffOp::Replace { .. } = op {
+            if old.len() <= 3 && new.len() <= 3 {
+                let sub = (
+                    r.words[old].iter().map(|w| stem(w)).collect(),
+                    c.words[new].iter().map(|w| stem(w)).collect(),
+                );
+                if !substitutions.contains(&sub) {
+                    substitutions.push(sub);
+                }
+            } else {
+                only_replacements = false;
+            }
+        } else {
+            only_replacements = false;
+        }
+    }
+    let similarity = f64::from(similar::diff_ratio(&ops, r.words.len(), c.words.len()));
+    let (rejected_hash, chosen_hash) = (words_hash(&r.words), words_hash(&c.words));
+    let judgement = |outcome| Judgement {
+        words_added: added,
+        words_removed: removed,
+        similarity,
+        outcome,
+        rejected_hash,
+        chosen_hash,
+    };
+    if r.words == c.words {
+        return judgement(Err(if r.urls == c.urls {
+            "markup_only"
+        } else {
+            "url_only"
+        }));
+    }
+    let lines = similar::TextDiff::from_lines(rejected, chosen);
+    let mut changed = lines
+        .iter_all_changes()
+        .filter(|ch| ch.tag() != similar::ChangeTag::Equal)
+        .map(|ch| ch.value().trim().to_string())
+        .filter(|l| !l.is_empty())
+        .peekable();
+    if changed.peek().is_some() && changed.all(|l| link_line(&l)) {
+        return judgement(Err("link_list_churn"));
+    }
+    let (rn, cn) = (r.words.len(), c.words.len());
+    let stub_phrase = STUB
+        .as_ref()
+        .is_some_and(|s| s.is_match(&r.words.join(" ")));
+    if rn == 0
+        || (rn <= STUB_PHRASE_MAX_WORDS && stub_phrase)
+        || (rn <= STUB_MAX_WORDS && cn >= STUB_MIN_CHOSEN && cn >= STUB_GROWTH * rn)
+    {
+        return judgement(Err("placeholder"));
+    }
+    if only_replacements && hunks >= 2 && substitutions.len() == 1 {
+        return judgement(Err("rename_only"));
+    }
+    let append = removed == 0
+        && cn > rn
+        && c.words[..rn] == r.words[..]
+        && (rn == 0 || c.block_ends.binary_search(&rn).is_ok());
+    if append && !filters.keep_append_only {
+        return judgement(Err("append_only"));
+    }
+    if added + removed < filters.min_words_changed {
+        return judgement(Err("edit_below_min_words"));
+    }
+    if similarity > filters.max_similarity {
+        return judgement(Err("edit_above_max_similarity"));
+    }
+    if similarity < filters.min_similarity {
+        return judgement(Err("edit_below_min_similarity"));
+    }
+    let small = CORRECTION_WORDS.max((CORRECTION_SHARE * rn as f64).ceil() as usize);
+    let edit = if append {
+        Edit::Append
+    } else if added > CORRECTION_INSERT && added >= EXPANSION_RATIO * removed.max(1) {
+        Edit::Expansion
+    } else if hunks <= CORRECTION_HUNKS && added + removed <= small {
+        Edit::Correction
+    } else {
+        Edit::Rewrite
+    };
+    judgement(Ok(edit))
+}
+
+/// Hash of words, case folded (a prose view's, or a prompt's).
+pub fn words_hash<S: AsRef<str>>(words: &[S]) -> u128 {
+    let mut h = xxhash_rust::xxh3::Xxh3::new();
+    for w in words {
+        let w = w.as_ref();
+        h.update(w.to_lowercase().as_bytes());
+        h.update(b" ");
+    }
+    h.digest128()
+}
+
+/// The text lines of each unit of one file version (trimmed, those with a
+/// letter or digit), for telling text moved between units.
+#[derive(Default)]
+pub struct Siblings<'a> {
+    lines: std::collections::HashMap<&'a str, Vec<&'a str>>,
+}
+
+fn text_lines(text: &str) -> impl Iterator<Item = &str> {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| l.chars().any(char::is_alphanumeric))
+}
+
+impl<'a> Siblings<'a> {
+    /// From each unit's (key, response).
+    pub fn new(units: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
+        let mut lines: std::collections::HashMap<&str, Vec<&str>> = Default::default();
+        for (key, response) in units {
+            for l in text_lines(response) {
+                lines.entry(l).or_default().push(key);
+            }
+        }
+        Siblings { lines }
+    }
+
+    fn elsewhere(&self, line: &str, key: &str) -> bool {
+        self.lines
+            .get(line)
+            .is_some_and(|keys| keys.iter().any(|k| *k != key))
+    }
+}
+
+/// Is the edit of unit `key` text moved between units of one file in one
+/// revision: every line that left it is in another unit of the new
+/// version (`after`), every line that came is in another unit of the old
+/// one (`before`)? A section split in two, a paragraph moved to the
+/// section where it belongs.
+pub fn moved(rejected: &str, chosen: &str, key: &str, before: &Siblings, after: &Siblings) -> bool {
+    let old: std::collections::HashSet<&str> = text_lines(rejected).collect();
+    let new: std::collections::HashSet<&str> = text_lines(chosen).collect();
+    let mut any = false;
+    for l in old.difference(&new) {
+        if !after.elsewhere(l, key) {
+            return false;
+        }
+        any = true;
+    }
+    for l in new.difference(&old) {
+        if !before.elsewhere(l, key) {
+            return false;
+        }
+        any = true;
+    }
+    any
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn filters() -> EditFilters {
+        EditFilters {
+            min_words_changed: 3,
+            min_similarity: 0.0,
+            max_similarity: 0.98,
+            max_response_chars: 8000,
+            keep_append_only: false,
+        }
+    }
+
+    fn words(md: &str) -> Vec<String> {
+        prose(md).words
+    }
+
+    #[test]
+    fn cjk_text_counts_one_word_per_ideograph() {
+        assert_eq!(words("使用命令行").len(), 5);
+        // space-separated counting would see one word here
+        assert_eq!(words("中文文本没有空格").len(), 8);
+        assert_eq!(words("Hello, 世界!"), ["Hello", "世", "界"]);
+    }
+
+    #[test]
+    fn links_become_their_text_and_urls_are_no_words() {
+        let p = prose("See [the guide](https://example.org/a/b?c=1) or https://x.org/y.");
+        assert_eq!(p.words, ["See", "the", "guide", "or"]);
+        assert_eq!(p.urls, ["https://example.org/a/b?c=1", "https://x.org/y."]);
+        // images and reference definitions are dropped
+        let p = prose("![logo](a.png) Text [ref][1].\n\n[1]: https://example.org\n");
+        assert_eq!(p.words, ["Text", "ref"]);
+    }
+
+    #[test]
+    fn list_markers_emphasis_fences_and_wrapping_are_ignored() {
+        let a = prose("* one **two**\n* three\n\n```sh\nls -l\n```\n");
+        let b = prose("- one _two_\n- three\n\n~~~\nls -l\n~~~\n");
+        assert_eq!(a, b);
+        assert_eq!(a.words, ["one", "two", "three", "ls", "l"]);
+        assert_eq!(
+            prose("A long line\nwrapped here.").words,
+            prose("A long line wrapped here.").words
+        );
+        assert_eq!(words("## Heading\n1. item"), ["Heading", "item"]);
+    }
+
+    #[test]
+    fn classes() {
+        let f = filters();
+        let class = |a: &str, b: &str| match judge(a, b, &f).outcome {
+            Ok(e) => e.as_str(),
+            Err(r) => r,
+        };
+        assert_eq!(
+            class("Read [it](http://a.org).", "Read [it](https://b.org)."),
+            "url_only"
+        );
+        assert_eq!(
+            class("* a b c\n* d e f\n", "- a b c\n- d e f\n"),
+            "markup_only"
+        );
+        assert_eq!(
+            class(
+                "Tools:\n\n- [A](http://a)\n",
+                "Tools:\n\n- [A](http://a)\n- [B](http://b) - a b\n"
+            ),
+            "link_list_churn"
+        );
+        // a paragraph line holding a link is prose
+        assert_eq!(
+            class(
+                "See [the guide](http://a) on unintialized memory and more.\n",
+                "See [the guide](http://a) on uninitialized memory and more now.\n"
+            ),
+            "correction"
+        );
+        assert_eq!(
+            class(
+                "TODO",
+                "A real answer with many words in it that explains the thing."
+            ),
+            "placeholder"
+        );
+        assert_eq!(
+            class(
+                "The epoch changes the syntax. Each epoch is opt in.",
+                "The edition changes the syntax. Each edition is opt in."
+            ),
+            "rename_only"
+        );
+        assert_eq!(
+            class(
+                "Start small.",
+                "Start small.\n\n## Then\n\nBlock an hour for it."
+            ),
+            "append_only"
+        );
+        // a sentence continued is no new block
+        assert_eq!(
+            class(
+                "The importer.",
+                "The importer, with resumable runs and a progress bar."
+            ),
+            "expansion"
+        );
+        let base = "Pick the smallest piece you can finish today and start there.";
+        assert_eq!(
+            class(
+                base,
+                "Pick the largest piece you can finish today and start there now."
+            ),
+            "correction"
+        );
+        assert_eq!(
+            class(
+                base,
+                "Pick the smallest piece you can finish today. Write down what done means for it and who will see it. Then start there."
+            ),
+            "expansion"
+        );
+        assert_eq!(
+            class(
+                base,
+                "Choose one small task, do it before lunch, then tell someone it is done."
+            ),
+            "rewrite"
+        );
+        let keep = EditFilters {
+            keep_append_only: true,
+            ..filters()
+        };
+        assert_eq!(
+            judge(
+                "Start small.",
+                "Start small.\n\n- Then block an hour.",
+                &keep
+            )
+            .outcome,
+            Ok(Edit::Append)
+        );
+    }
+
+    #[test]
+    fn text_that_left_for_a_sibling_unit_is_moved() {
+        let before = Siblings::new([("a", "One two three.\nFour five six."), ("b", "Seven.")]);
+        let after = Siblings::new([("a", "One two three."), ("b", "Seven.\nFour five six.")]);
+        assert!(moved(
+            "One two three.\nFour five six.",
+            "One two three.",
+            "a",
+            &before,
+            &after
+        ));
+        assert!(moved(
+            "Seven.",
+            "Seven.\nFour five six.",
+            "b",
+            &before,
+            &after
+        ));
+        // a line that went nowhere is an edit
+        assert!(!moved(
+            "One two three.\nGone.",
+            "One two three.",
+            "a",
+            &before,
+            &after
+        ));
+    }
+
+    #[test]
+    fn a_two_character_cjk_fix_counts_its_words() {
+        let j = judge("这个命令很有用。", "这个命令非常有用。", &filters());
+        assert!(j.words_added + j.words_removed >= 3, "{j:?}");
+    }
+}
