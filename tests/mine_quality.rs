@@ -346,3 +346,34 @@ fn text_moved_between_sections_is_no_revision_of_either() {
         2
     );
 }
+
+#[test]
+fn an_oversize_candidate_is_dropped_with_an_excerpt_of_each_side() {
+    let mut r = Repo::new();
+    let q = "How do I plan a year?";
+    let long = |word: &str| {
+        (0..1500)
+            .map(|i| format!("{word}{i}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    r.commit("v1", &[("a.md", &doc(q, &long("step")))]);
+    r.commit("v2", &[("a.md", &doc(q, &long("stage")))]);
+    let (pairs, dropped, stderr) = mine_all(&r, &[]);
+    assert!(pairs.is_empty(), "{pairs:?}");
+    assert_eq!(skipped(&stderr, "response_over_max_chars"), 1, "{stderr}");
+    let d = dropped
+        .iter()
+        .find(|d| d["meta"]["dropped"] == "response_over_max_chars")
+        .expect("the oversize candidate in --dropped");
+    assert_eq!(d["meta"]["truncated"], true, "{d}");
+    for side in ["rejected", "chosen"] {
+        let text = d[side].as_str().expect("a side");
+        assert!(text.chars().count() <= 1_000, "{side}: {}", text.len());
+        assert!(text.starts_with(if side == "rejected" {
+            "step0 "
+        } else {
+            "stage0 "
+        }));
+    }
+}

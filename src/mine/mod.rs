@@ -257,6 +257,11 @@ struct PairMeta<'a> {
     /// Why a filter dropped this candidate (only in `mine --dropped`).
     #[serde(skip_serializing_if = "Option::is_none")]
     dropped: Option<&'static str>,
+    /// Only in `mine --dropped`, for `response_over_max_chars`: both sides
+    /// hold their first [`DROPPED_EXCERPT_CHARS`] characters, and the
+    /// similarity and word counts are those of the excerpts.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    truncated: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     diff: Option<String>,
 }
@@ -1057,6 +1062,16 @@ impl Context<'_> {
             Some(s) => s.redact_counting(t, &mut redacted),
             None => std::borrow::Cow::Borrowed(t),
         };
+        // An oversize candidate kept for `--dropped` carries an excerpt of
+        // each side, not the whole text: on a 13,000-commit wiki these were
+        // 54,194 records and 3.4 GB (measured), and nobody reads them whole.
+        let excerpt = |t: &'u str| -> &'u str {
+            match t.char_indices().nth(DROPPED_EXCERPT_CHARS) {
+                Some((at, _)) if too_long.is_some() => &t[..at],
+                _ => t,
+            }
+        };
+        let (r, c) = (excerpt(r), excerpt(c));
         let (r, c, prompt) = (clean(r), clean(c), clean(&chosen.unit.prompt));
         let (r, c) = (r.as_ref(), c.as_ref());
         let judged = edit::judge(r, c, f);
@@ -1108,6 +1123,7 @@ impl Context<'_> {
                 .filter(|_| dropped.is_none())
                 .map(edit::Edit::as_str),
             dropped,
+            truncated: too_long.is_some(),
             diff: self.opts.diff.then(|| {
                 TextDiff::from_lines(r, c)
                     .unified_diff()
@@ -1159,6 +1175,10 @@ fn replay_key(unit: &str, rejected: &str, chosen: &str) -> u128 {
     }
     h.digest128()
 }
+
+/// Characters of each side an oversize candidate keeps in its `--dropped`
+/// record (`meta.truncated` says so); the pair itself is never written.
+const DROPPED_EXCERPT_CHARS: usize = 1_000;
 
 /// What [`Context::pair`] made of a candidate.
 enum Judged {
