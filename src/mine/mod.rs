@@ -802,16 +802,9 @@ impl Context<'_> {
                     folded: &folded,
                 };
                 let loose = loose_hash(&u.response);
-                if loose_hash(&prev.response) == loose {
-                    let reason = "whitespace_or_punctuation_edit";
-                    out.drop_pair(
-                        reason,
-                        self.pair(&rejected, &chosen, &ev.path, Some(reason))
-                            .into_dropped(),
-                    );
-                    continue;
-                }
                 if self.opts.pairs == PairMode::Final {
+                    // Not a candidate here: each earlier version is paired
+                    // with the last one at the end.
                     let list = earlier.entry(u.key.clone()).or_default();
                     if !list
                         .iter()
@@ -819,6 +812,15 @@ impl Context<'_> {
                     {
                         list.push((new, ev.commit, u.clone()));
                     }
+                    continue;
+                }
+                if loose_hash(&prev.response) == loose {
+                    let reason = "whitespace_or_punctuation_edit";
+                    out.drop_pair(
+                        reason,
+                        self.pair(&rejected, &chosen, &ev.path, Some(reason))
+                            .into_dropped(),
+                    );
                     continue;
                 }
                 // A revert to an earlier text abandons the versions in between:
