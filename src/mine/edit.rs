@@ -46,6 +46,8 @@ pub fn prose(markdown: &str) -> Prose {
     let mut out = Prose::default();
     let mut text = String::new();
     let mut image_depth = 0usize;
+    // Inside an HTML comment that spans events (lines of an HTML block).
+    let mut in_comment = false;
     let options =
         Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TASKLISTS;
     for event in Parser::new_ext(markdown, options) {
@@ -70,6 +72,7 @@ pub fn prose(markdown: &str) -> Prose {
                 }
                 None => text.push_str(&t),
             },
+            Event::Html(t) | Event::InlineHtml(t) => html_text(&t, &mut in_comment, &mut text),
             Event::SoftBreak | Event::HardBreak => text.push(' '),
             Event::End(
                 TagEnd::Paragraph
@@ -88,6 +91,33 @@ pub fn prose(markdown: &str) -> Prose {
     }
     out.end_block(&mut text);
     out
+}
+
+/// The text of an HTML fragment as a reader sees it: tags become spaces,
+/// comments vanish (`in_comment` carries one across fragments).
+fn html_text(html: &str, in_comment: &mut bool, text: &mut String) {
+    let mut rest = html;
+    loop {
+        if *in_comment {
+            let Some(end) = rest.find("-->") else { return };
+            rest = &rest[end + 3..];
+            *in_comment = false;
+        }
+        let Some(open) = rest.find('<') else {
+            text.push_str(rest);
+            return;
+        };
+        text.push_str(&rest[..open]);
+        text.push(' ');
+        rest = &rest[open..];
+        if let Some(after) = rest.strip_prefix("<!--") {
+            rest = after;
+            *in_comment = true;
+            continue;
+        }
+        let Some(close) = rest.find('>') else { return };
+        rest = &rest[close + 1..];
+    }
 }
 
 impl Prose {
@@ -471,6 +501,33 @@ mod tests {
             prose("A long line wrapped here.").words
         );
         assert_eq!(words("## Heading\n1. item"), ["Heading", "item"]);
+    }
+
+    #[test]
+    fn text_inside_html_is_prose_and_comments_are_not() {
+        let f = filters();
+        let class = |a: &str, b: &str| match judge(a, b, &f).outcome {
+            Ok(e) => e.as_str(),
+            Err(r) => r,
+        };
+        assert_eq!(
+            class(
+                "<p>The config file lives in the etc directory of the home folder.</p>\n",
+                "<p>The config file lives in the .config directory under your own home folder.</p>\n"
+            ),
+            "correction"
+        );
+        assert_eq!(
+            class(
+                "Start small.\n\n<!-- TODO: say\nmore here -->\n",
+                "Start small.\n\n<!-- reviewed -->\n"
+            ),
+            "markup_only"
+        );
+        assert_eq!(
+            prose("a <b>bold</b> <br> word").words,
+            ["a", "bold", "word"]
+        );
     }
 
     #[test]
