@@ -458,6 +458,15 @@ pub fn moved(rejected: &str, chosen: &str, key: &str, before: &Siblings, after: 
 mod tests {
     use super::*;
 
+    /// The class `judge` gives `a` → `b` with the test filters, or the
+    /// reason it drops the edit.
+    fn class(a: &str, b: &str) -> &'static str {
+        match judge(a, b, &filters()).outcome {
+            Ok(e) => e.as_str(),
+            Err(r) => r,
+        }
+    }
+
     fn filters() -> EditFilters {
         EditFilters {
             min_words_changed: 3,
@@ -505,11 +514,6 @@ mod tests {
 
     #[test]
     fn text_inside_html_is_prose_and_comments_are_not() {
-        let f = filters();
-        let class = |a: &str, b: &str| match judge(a, b, &f).outcome {
-            Ok(e) => e.as_str(),
-            Err(r) => r,
-        };
         assert_eq!(
             class(
                 "<p>The config file lives in the etc directory of the home folder.</p>\n",
@@ -532,11 +536,6 @@ mod tests {
 
     #[test]
     fn prose_that_mentions_a_link_or_a_stub_word_is_judged_as_prose() {
-        let f = filters();
-        let class = |a: &str, b: &str| match judge(a, b, &f).outcome {
-            Ok(e) => e.as_str(),
-            Err(r) => r,
-        };
         // a tip that mentions a tool's link is prose, not a link entry
         assert_eq!(
             class(
@@ -572,11 +571,6 @@ mod tests {
 
     #[test]
     fn new_blocks_added_anywhere_with_a_word_tweaked_are_growth() {
-        let f = filters();
-        let class = |a: &str, b: &str| match judge(a, b, &f).outcome {
-            Ok(e) => e.as_str(),
-            Err(r) => r,
-        };
         let before = "- Use tmux to keep sessions alive.\n- Learn basic job control.\n";
         // a new tip in the middle of the list, and one word tweaked
         assert_eq!(
@@ -606,11 +600,6 @@ mod tests {
 
     #[test]
     fn classes() {
-        let f = filters();
-        let class = |a: &str, b: &str| match judge(a, b, &f).outcome {
-            Ok(e) => e.as_str(),
-            Err(r) => r,
-        };
         assert_eq!(
             class("Read [it](http://a.org).", "Read [it](https://b.org)."),
             "url_only"

@@ -814,7 +814,8 @@ impl Context<'_> {
                     }
                     continue;
                 }
-                if loose_hash(&prev.response) == loose {
+                let rejected_loose = loose_hash(&prev.response);
+                if rejected_loose == loose {
                     let reason = "whitespace_or_punctuation_edit";
                     out.drop_pair(
                         reason,
@@ -832,7 +833,6 @@ impl Context<'_> {
                 // `--history branches` the same text can also arrive on
                 // another branch, in any walk order.
                 let history = histories.entry(u.key.clone()).or_default();
-                let rejected_loose = loose_hash(&prev.response);
                 let back_to = history
                     .versions
                     .iter()
