@@ -377,3 +377,150 @@ fn an_oversize_candidate_is_dropped_with_an_excerpt_of_each_side() {
         }));
     }
 }
+
+/// Sixteen paragraphs of a long section, the fourth one `fourth`.
+fn long_section(fourth: &str) -> String {
+    (0..16)
+        .map(|i| match i {
+            3 => fourth.to_string(),
+            _ => format!(
+                "Paragraph {i} of the guide explains one more habit of the shell in enough \
+                 words to make the section long, as real guides do, with an example or two."
+            ),
+        })
+        .collect::<Vec<_>>()
+        .join("\n\n")
+}
+
+#[test]
+fn a_fix_inside_a_long_section_is_narrowed_to_its_paragraph() {
+    let mut r = Repo::new();
+    let q = "Which keys edit the command line?";
+    let before = "In Bash, ctrl-u deletes the whole line and ctrl-w deletes the last word.";
+    let after =
+        "In Bash, ctrl-u deletes back to the start of the line and ctrl-w deletes the last word.";
+    r.commit("v1", &[("a.md", &doc(q, &long_section(before)))]);
+    r.commit("Clarify ctrl-u", &[("a.md", &doc(q, &long_section(after)))]);
+    let (pairs, _, stderr) = mine_all(&r, &[]);
+    assert_eq!(pairs.len(), 1, "{stderr}");
+    assert_eq!(sides(&pairs), [(before.to_string(), after.to_string())]);
+    assert_eq!(pairs[0]["prompt"], format!("Replies: {q}"));
+    assert_eq!(pairs[0]["meta"]["narrowed"], true);
+    assert_eq!(pairs[0]["meta"]["edit"], "expansion");
+
+    // `narrow_from_chars = 0` keeps the whole section, and the same fix is
+    // then too small a share of it to be a pair.
+    std::fs::write(
+        r.dir.path().join("wide.toml"),
+        "[mine.filters]\nnarrow_from_chars = 0\n",
+    )
+    .expect("config");
+    let (pairs, _, stderr) = mine_all(&r, &["--config", "wide.toml"]);
+    assert!(pairs.is_empty(), "{pairs:?}");
+    assert_eq!(skipped(&stderr, "edit_above_max_similarity"), 1, "{stderr}");
+}
+
+#[test]
+fn a_section_over_the_size_cap_gives_the_pair_of_its_changed_blocks() {
+    let mut r = Repo::new();
+    let q = "How do I plan a year?";
+    let long = |fix: &str| {
+        (0..60)
+            .map(|i| match i {
+                30 => fix.to_string(),
+                _ => format!(
+                    "- Step {i}: review the goals of month {i} and write down what changed."
+                ),
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let (before, after) = (
+        "- Step 30: plan every day of the year in one sitting.",
+        "- Step 30: plan every day of the first quarter, and the rest of the year in outline.",
+    );
+    r.commit("v1", &[("a.md", &doc(q, &long(before)))]);
+    r.commit("v2", &[("a.md", &doc(q, &long(after)))]);
+    assert!(long(before).len() > 3000);
+    std::fs::write(
+        r.dir.path().join("cap.toml"),
+        "[mine.filters]\nmax_response_chars = 2000\n",
+    )
+    .expect("config");
+    let (pairs, _, stderr) = mine_all(&r, &["--config", "cap.toml"]);
+    assert_eq!(pairs.len(), 1, "{stderr}");
+    assert_eq!(sides(&pairs), [(before.to_string(), after.to_string())]);
+    assert_eq!(skipped(&stderr, "response_over_max_chars"), 0, "{stderr}");
+}
+
+#[test]
+fn list_items_swapped_or_removed_are_churn_and_a_revised_item_is_a_pair() {
+    let mut r = Repo::new();
+    let q = "What are my rules for mornings?";
+    let rules = |items: &[&str]| doc(q, &items.join("\n"));
+    r.commit(
+        "v1",
+        &[(
+            "a.md",
+            &rules(&[
+                "- Drink a glass of water first",
+                "- Walk for twenty minutes",
+                "- No phone before nine",
+            ]),
+        )],
+    );
+    r.commit(
+        "swap",
+        &[(
+            "a.md",
+            &rules(&[
+                "- Drink a glass of water first",
+                "- Swim twice a week in summer",
+                "- No phone before nine",
+            ]),
+        )],
+    );
+    r.commit(
+        "revise",
+        &[(
+            "a.md",
+            &rules(&[
+                "- Drink a glass of water first",
+                "- Swim twice a week in summer",
+                "- No phone before nine, and none in the bedroom at all",
+            ]),
+        )],
+    );
+    let (pairs, dropped, stderr) = mine_all(&r, &[]);
+    dropped_as(&dropped, &stderr, "list_churn");
+    assert_eq!(pairs.len(), 1, "{pairs:?}");
+    assert!(
+        pairs[0]["chosen"]
+            .as_str()
+            .is_some_and(|c| c.contains("none in the bedroom"))
+    );
+}
+
+#[test]
+fn prompts_that_ask_nothing_are_counted_not_mined() {
+    let mut r = Repo::new();
+    r.commit("v1", &[("math.md", &format!("# Math\n\n{LONG}\n"))]);
+    r.commit(
+        "v2",
+        &[(
+            "math.md",
+            &format!(
+                "# Math\n\n{}\n",
+                LONG.replace("out loud", "aloud to a friend")
+            ),
+        )],
+    );
+    let (pairs, _, stderr) = mine_all(&r, &[]);
+    assert!(pairs.is_empty(), "{pairs:?}");
+    assert_eq!(skipped(&stderr, "bare_prompt"), 2, "{stderr}");
+    assert_eq!(
+        skipped(&stderr, "file_version_without_prompt"),
+        0,
+        "{stderr}"
+    );
+}

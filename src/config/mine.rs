@@ -67,6 +67,7 @@ pub struct MineFilters {
     pub min_similarity: f64,
     pub max_similarity: f64,
     pub max_response_chars: usize,
+    pub narrow_from_chars: usize,
     pub keep_append_only: bool,
 }
 
@@ -157,6 +158,7 @@ impl Mine {
                 min_similarity: m.filters.min_similarity,
                 max_similarity: m.filters.max_similarity,
                 max_response_chars: m.filters.max_response_chars,
+                narrow_from_chars: m.filters.narrow_from_chars,
                 keep_append_only: m.filters.keep_append_only,
             },
             max_file_bytes: m.max_file_bytes,

@@ -18,7 +18,7 @@ use regex::Regex;
 use similar::{Algorithm, DiffOp};
 use unicode_segmentation::UnicodeSegmentation;
 
-use super::EditFilters;
+use super::{EditFilters, narrow};
 
 /// The prose a reader sees in a Markdown text.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -188,10 +188,6 @@ pub const STUB_MIN_CHOSEN: usize = 40;
 /// A rejected side of at most this many words that says it is unwritten
 /// ([`STUB`]) is a placeholder.
 pub const STUB_PHRASE_MAX_WORDS: usize = 12;
-/// Words outside the links a list item may have and still be a link entry
-/// (`- [Title](url) - a short description`).
-pub const LINK_ITEM_MAX_WORDS: usize = 12;
-
 static STUB: LazyLock<Option<Regex>> = LazyLock::new(|| {
     re(
         r"(?i)\b(?:todo|tbd|tba|tbc|fixme|xxx|wip|placeholder|stub|lorem ipsum|coming soon|work in progress|more (?:to come|later|soon)|to (?:be|do) (?:added|written|done|filled|completed|determined|expanded|continued|defined|decided|described|documented)|fill (?:this |me )?in|write (?:this|me)|under construction)\b",
@@ -207,9 +203,12 @@ static LINK: LazyLock<Option<Regex>> = LazyLock::new(|| {
 });
 static REF_DEF: LazyLock<Option<Regex>> = LazyLock::new(|| re(r"^\s{0,3}\[[^\]]+\]:\s*\S+"));
 
-/// Is this Markdown line a link entry: a list item of links with at most
-/// [`LINK_ITEM_MAX_WORDS`] other words, a line of links only, or a
-/// reference definition?
+/// Is this Markdown line a link entry: a list item that opens with its link
+/// (`- [Title](url) - what it is`, however long the description: on the
+/// personal wiki of the quality harness, link entries with 13 to 40 words of
+/// description were a third of its pairs after narrowing, and a reader
+/// judged their edits link curation), a line of links only, or a reference
+/// definition?
 fn link_line(line: &str) -> bool {
     let (Some(item), Some(link), Some(def)) = (&*LIST_MARKER, &*LINK, &*REF_DEF) else {
         return false;
@@ -220,7 +219,7 @@ fn link_line(line: &str) -> bool {
     // a list item may describe its link; any other line must be links only
     // (a wrapped paragraph line with a link in it is prose)
     let (rest, max_words) = match item.captures(line).and_then(|c| c.get(1)) {
-        Some(m) => (m.as_str(), LINK_ITEM_MAX_WORDS),
+        Some(m) => (m.as_str(), usize::MAX),
         None => (line, 0),
     };
     // A link entry opens with its link (`- [Title](url) - what it is`); an
@@ -230,6 +229,58 @@ fn link_line(line: &str) -> bool {
         return false;
     }
     link.replace_all(rest, " ").unicode_words().count() <= max_words
+}
+
+/// Word similarity at or above which a changed list item is the same item
+/// revised rather than one item swapped for another.
+pub const ITEM_REVISED_SIMILARITY: f32 = 0.5;
+
+/// Is the edit list curation: list items removed, or swapped for other
+/// items (with or without some added), and no item revised in place? Every
+/// changed block ([`narrow::blocks`]) must be a list item, at least one
+/// must leave (growth alone is `append_only`'s), and no item that left may
+/// have a counterpart among the items that came with word similarity of
+/// [`ITEM_REVISED_SIMILARITY`] or more.
+fn list_churn(rejected: &str, chosen: &str) -> bool {
+    let Some(item) = &*LIST_MARKER else {
+        return false;
+    };
+    let blocks = |t: &str| -> Vec<String> {
+        narrow::blocks(t)
+            .into_iter()
+            .map(|r| t[r].trim_end().to_string())
+            .collect()
+    };
+    let (old, new) = (blocks(rejected), blocks(chosen));
+    let ops = similar::capture_diff_slices(Algorithm::Myers, &old, &new);
+    let mut left = 0;
+    for op in &ops {
+        if let DiffOp::Equal { .. } = op {
+            continue;
+        }
+        let (gone, came) = (&old[op.old_range()], &new[op.new_range()]);
+        if !gone
+            .iter()
+            .chain(came)
+            .all(|b| item.is_match(b.lines().next().unwrap_or("")))
+        {
+            return false;
+        }
+        left += gone.len();
+        let words = |b: &str| prose(b).words;
+        for g in gone {
+            let gw = words(g);
+            let revised = came.iter().any(|c| {
+                let cw = words(c);
+                let ops = similar::capture_diff_slices(Algorithm::Myers, &gw, &cw);
+                similar::diff_ratio(&ops, gw.len(), cw.len()) >= ITEM_REVISED_SIMILARITY
+            });
+            if revised {
+                return false;
+            }
+        }
+    }
+    left > 0
 }
 
 /// What [`judge`] found: the word counts and similarity of the prose views,
@@ -267,7 +318,8 @@ fn stem(w: &str) -> String {
 /// Judges one candidate: `rejected` and `chosen` are the two Markdown texts.
 /// The drops, checked in this order, each a skip reason:
 /// `url_only` and `markup_only` (prose views equal; URLs changed or not),
-/// `link_list_churn` (every changed line is a link entry), `placeholder`
+/// `link_list_churn` (every changed line is a link entry), `list_churn`
+/// (list items removed or swapped, none revised: [`list_churn`]), `placeholder`
 /// (a stub rejected side), `rename_only` (one substitution of at most 3
 /// words repeated at 2 or more places), `append_only` (unless
 /// `keep_append_only`), then the size filters `edit_below_min_words`,
@@ -330,6 +382,9 @@ pub fn judge(rejected: &str, chosen: &str, filters: &EditFilters) -> Judgement {
         .peekable();
     if changed.peek().is_some() && changed.all(|l| link_line(&l)) {
         return judgement(Err("link_list_churn"));
+    }
+    if list_churn(rejected, chosen) {
+        return judgement(Err("list_churn"));
     }
     let (rn, cn) = (r.words.len(), c.words.len());
     // The stub phrase must open or close the text ("TODO: …", "To be added
@@ -473,6 +528,7 @@ mod tests {
             min_similarity: 0.0,
             max_similarity: 0.98,
             max_response_chars: 8000,
+            narrow_from_chars: 1500,
             keep_append_only: false,
         }
     }
@@ -593,6 +649,47 @@ mod tests {
             class(
                 before,
                 "- Run tmux so a session survives a dropped connection.\n- Use ssh-agent so keys are typed once per session.\n- Learn basic job control.\n"
+            ),
+            "append_only"
+        );
+    }
+
+    #[test]
+    fn items_swapped_or_removed_are_list_churn_and_an_item_revised_is_not() {
+        let old = "- Drink water every morning\n- Walk for an hour\n- Read before sleep\n";
+        // one item swapped for another, one removed
+        assert_eq!(
+            class(
+                old,
+                "- Drink water every morning\n- Swim twice a week in summer\n"
+            ),
+            "list_churn"
+        );
+        assert_eq!(
+            class(old, "- Drink water every morning\n- Read before sleep\n"),
+            "list_churn"
+        );
+        // an item revised in place is an edit, whatever else changed
+        assert_ne!(
+            class(
+                old,
+                "- Drink water every morning\n- Walk for an hour after lunch, not after dinner\n- Swim\n"
+            ),
+            "list_churn"
+        );
+        // a paragraph among the changes: judged as prose
+        assert_ne!(
+            class(
+                old,
+                "Drink water every morning and walk.\n\n- Read before sleep\n"
+            ),
+            "list_churn"
+        );
+        // only items added: growth, not churn
+        assert_eq!(
+            class(
+                old,
+                &format!("{old}- Stretch\n- Sleep eight hours a night\n")
             ),
             "append_only"
         );

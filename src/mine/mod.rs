@@ -14,6 +14,7 @@
 
 pub mod edit;
 pub mod markdown;
+pub mod narrow;
 pub(crate) mod outline;
 pub mod unit;
 
@@ -68,6 +69,9 @@ pub struct EditFilters {
     pub max_similarity: f64,
     /// Characters, either side's raw text.
     pub max_response_chars: usize,
+    /// Characters (either side's raw text) from which a unit edited in one
+    /// place is narrowed to the changed blocks ([`narrow`]); 0: never.
+    pub narrow_from_chars: usize,
     /// Keep edits that only append to the text (`meta.edit: "append"`)
     /// instead of dropping them as `append_only`.
     pub keep_append_only: bool,
@@ -262,6 +266,10 @@ struct PairMeta<'a> {
     /// similarity and word counts are those of the excerpts.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     truncated: bool,
+    /// Both sides are the changed blocks of a longer unit ([`narrow`]),
+    /// not the whole unit.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    narrowed: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     diff: Option<String>,
 }
@@ -1051,9 +1059,15 @@ impl Context<'_> {
             rejected.unit.response.as_str(),
             chosen.unit.response.as_str(),
         );
-        let too_long = (r.chars().count() > f.max_response_chars
-            || c.chars().count() > f.max_response_chars)
-            .then_some("response_over_max_chars");
+        // A long unit edited in one place is narrowed to the changed
+        // blocks (`narrow`); over the size cap, to any span that fits.
+        let over = |t: &str| t.chars().count() > f.max_response_chars;
+        let long = |t: &str| t.chars().count() > f.narrow_from_chars;
+        let narrowed = (f.narrow_from_chars > 0 && (long(r) || long(c)))
+            .then(|| narrow::narrow(r, c, over(r) || over(c)))
+            .flatten();
+        let (r, c) = narrowed.unwrap_or((r, c));
+        let too_long = (over(r) || over(c)).then_some("response_over_max_chars");
         if let (Some(reason), false) = (forced.or(too_long), keep_dropped) {
             return Judged::Dropped(reason, None);
         }
@@ -1126,6 +1140,7 @@ impl Context<'_> {
                 .map(edit::Edit::as_str),
             dropped,
             truncated: too_long.is_some(),
+            narrowed: narrowed.is_some(),
             diff: self.opts.diff.then(|| {
                 TextDiff::from_lines(r, c)
                     .unified_diff()

@@ -162,6 +162,9 @@ pub const DEFAULT_PROMPT_MARKER: &str =
 
 /// The reason [`extract_noting`] gives for a section left out as navigation.
 pub const NAVIGATION_SECTION: &str = "navigation_section";
+/// The reason [`extract_noting`] gives for a section whose prompt would ask
+/// nothing: one word, or only generic headings, dates and numbers.
+pub const BARE_PROMPT: &str = "bare_prompt";
 
 /// Which rule found a unit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -210,7 +213,10 @@ pub fn extract(text: &str, file_name: &str, opts: &UnitOptions) -> Result<Vec<Un
 }
 
 /// [`extract`], noting in `skipped` one reason per section left out on
-/// purpose ([`NAVIGATION_SECTION`]), so the miner can count what it drops.
+/// purpose ([`NAVIGATION_SECTION`], [`BARE_PROMPT`]), so the miner can count
+/// what it drops. A text whose every section was left out gives `Ok` and no
+/// units (each counted once, under its own reason), not
+/// [`NoUnits::NoPrompt`].
 pub fn extract_noting(
     text: &str,
     file_name: &str,
@@ -250,8 +256,11 @@ pub fn extract_noting(
     let offset: usize = lines.iter().take(body_line).map(|l| l.len() + 1).sum();
     let body = text.get(offset..).unwrap_or("");
     let outline = Outline::parse(body);
+    let noted = skipped.len();
     let mut units = outline_units(&outline, front_title, file_name, opts, skipped);
-    if units.is_empty() {
+    // Sections left out on purpose are counted under their own reasons, not
+    // as a file without a prompt.
+    if units.is_empty() && skipped.len() == noted {
         return Err(NoUnits::NoPrompt);
     }
     number_duplicates(&mut units);
@@ -545,6 +554,53 @@ fn dated(heading: &str) -> bool {
         })
 }
 
+/// Words in a heading (Unicode word segmentation).
+fn word_count(text: &str) -> usize {
+    use unicode_segmentation::UnicodeSegmentation;
+    text.unicode_words().count()
+}
+
+/// Does a heading name a topic: a word that is not a number or a month
+/// (`2020 June`, `21`, `Q3` name a time, not a subject)?
+fn has_topic(text: &str) -> bool {
+    use unicode_segmentation::UnicodeSegmentation;
+    const MONTHS: &[&str] = &[
+        "jan",
+        "january",
+        "feb",
+        "february",
+        "mar",
+        "march",
+        "apr",
+        "april",
+        "may",
+        "jun",
+        "june",
+        "jul",
+        "july",
+        "aug",
+        "august",
+        "sep",
+        "sept",
+        "september",
+        "oct",
+        "october",
+        "nov",
+        "november",
+        "dec",
+        "december",
+        "week",
+        "day",
+        "q1",
+        "q2",
+        "q3",
+        "q4",
+    ];
+    text.unicode_words().any(|w| {
+        !w.chars().all(|c| c.is_ascii_digit()) && !MONTHS.contains(&w.to_lowercase().as_str())
+    })
+}
+
 /// A list of links into the same page (`- [Basics](#basics)`): a table of
 /// contents under whatever heading.
 fn is_anchor_list(body: &[&str]) -> bool {
@@ -635,6 +691,23 @@ fn outline_units(
                 .map(|a| a.text.as_str())
                 .filter(|a| !a.is_empty()),
         );
+        // A prompt must say what is asked: one word ("Math"), or only
+        // generic headings, dates and numbers ("Notes", "2020 June: 21"),
+        // asks nothing a reader could answer.
+        let informative =
+            |part: &str| !is_generic(&key_of(part)) && !dated(part) && has_topic(part);
+        if !context.iter().copied().chain([heading]).any(informative)
+            || context
+                .iter()
+                .copied()
+                .chain([heading])
+                .map(word_count)
+                .sum::<usize>()
+                < 2
+        {
+            skipped.push(BARE_PROMPT);
+            return;
+        }
         let prompt = if context.is_empty() {
             heading.to_string()
         } else {
@@ -840,6 +913,44 @@ mod tests {
     }
 
     #[test]
+    fn prompts_that_ask_nothing_are_noted_not_units() {
+        let noted = std::cell::RefCell::new(Vec::new());
+        let run = |text: &str, file: &str| -> Vec<String> {
+            extract_noting(text, file, &UnitOptions::default(), &mut noted.borrow_mut())
+                .map(|us| us.into_iter().map(|u| u.prompt).collect())
+                .expect("sections left out are noted, not NoPrompt")
+        };
+        // a one-word title and its body
+        assert!(
+            run(
+                "# Math\n\n- [Khan Academy](https://khanacademy.org)\n",
+                "math.md"
+            )
+            .is_empty()
+        );
+        // a journal day under a month title
+        assert!(
+            run(
+                "# 2020 June\n\n## 21\nSlept well.\n\n## 22\nRan.\n",
+                "june.md"
+            )
+            .is_empty()
+        );
+        // only generic headings, the title a generic file name
+        assert!(run("## Notes\nSome notes here.\n", "notes.md").is_empty());
+        assert_eq!(*noted.borrow(), vec![BARE_PROMPT; 4]);
+        // a topic with a generic heading, a two-word title: real prompts
+        assert_eq!(
+            run("# Zsh\n\n## Notes\nUse zsh.\n", "zsh.md"),
+            ["Zsh: Notes"]
+        );
+        assert_eq!(
+            run("# Duplicate tabs\n\nPress Cmd+L then Enter.\n", "tabs.md"),
+            ["Duplicate tabs"]
+        );
+    }
+
+    #[test]
     fn generic_heading_gets_title() {
         let text = "# RFC: const generics\n\n## Motivation\nArrays.\n\n## Why now\nBecause.\n";
         let got = units(text, "0001-const.md");
@@ -870,7 +981,7 @@ mod tests {
 
     #[test]
     fn subsections_and_code_fences_stay_in_body() {
-        let text = "## Setup\nInstall it.\n### Linux\nUse apt.\n\
+        let text = "## Setup steps\nInstall it.\n### Linux\nUse apt.\n\
                     ```sh\n## not a heading\n# nor this\n```\n\
                     ~~~~\n## still code\n~~~\nstill code too\n~~~~\nDone.\n\
                     ## Next\nMore.\n";
@@ -879,8 +990,8 @@ mod tests {
             triples(&got),
             vec![
                 (
-                    "setup",
-                    "Setup",
+                    "setup steps",
+                    "setup: Setup steps",
                     "Install it.\n### Linux\nUse apt.\n```sh\n## not a heading\n# nor this\n```\n\
                      ~~~~\n## still code\n~~~\nstill code too\n~~~~\nDone."
                 ),
@@ -891,10 +1002,10 @@ mod tests {
 
     #[test]
     fn unclosed_fence_hides_rest_of_file() {
-        let text = "## A\nbody\n```\n## B\ncode\n";
+        let text = "## Part A\nbody\n```\n## B\ncode\n";
         assert_eq!(
             triples(&units(text, "x.md")),
-            vec![("a", "A", "body\n```\n## B\ncode")]
+            vec![("part a", "Part A", "body\n```\n## B\ncode")]
         );
     }
 
@@ -1002,8 +1113,8 @@ mod tests {
         );
         // An unclosed `---` is a thematic break, not front matter.
         assert_eq!(
-            triples(&units("---\n## A\nbody\n", "x.md")),
-            vec![("a", "A", "body")]
+            triples(&units("---\n## Part A\nbody\n", "x.md")),
+            vec![("part a", "Part A", "body")]
         );
     }
 
@@ -1056,10 +1167,10 @@ mod tests {
 
     #[test]
     fn marker_only_in_code_means_sections() {
-        let text = "## Shell\n```\nQ: not a marker\n```\n";
+        let text = "## Shell tips\n```\nQ: not a marker\n```\n";
         assert_eq!(
             triples(&units(text, "x.md")),
-            vec![("shell", "Shell", "```\nQ: not a marker\n```")]
+            vec![("shell tips", "Shell tips", "```\nQ: not a marker\n```")]
         );
     }
 
