@@ -119,6 +119,11 @@ pub enum Supersede {
         repo: String,
         reachable: HashSet<String>,
     },
+    /// After a shallow clone grew deeper: the whole history was mined
+    /// again, so a pair of this repository that was not found again came
+    /// from the truncated history (an edit read from the clone's boundary,
+    /// or from an editing session cut in two) and is removed.
+    Remined { repo: String },
 }
 
 impl Supersede {
@@ -147,6 +152,11 @@ impl Supersede {
                         }
                         _ => false,
                     }
+            }
+            Supersede::Remined { repo } => {
+                !found.contains(&head.id)
+                    && head.origin.as_deref() == Some("git")
+                    && head.repo.as_deref() == Some(repo.as_str())
             }
             Supersede::Unreachable { repo, reachable } => {
                 head.origin.as_deref() == Some("git")
