@@ -7,8 +7,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use git2::{
-    Delta, DiffFindOptions, DiffOptions, ErrorCode, FileMode, ObjectType, Oid, Repository,
-    RepositoryOpenFlags, Sort,
+    Delta, DiffFindOptions, DiffOptions, ErrorCode, FileMode, ObjectType, Oid, Repository, Sort,
 };
 
 /// A git object id, as plain bytes so callers need not know git2.
@@ -458,7 +457,7 @@ impl GitRepo {
 /// - `path` itself (its `.git`, or a bare repository);
 /// - else, when `GIT_DIR` is set (with `GIT_WORK_TREE` and the other
 ///   variables of git(1) "ENVIRONMENT VARIABLES"), the repository they name,
-///   as libgit2's `GIT_REPOSITORY_OPEN_FROM_ENV` reads them;
+///   as libgit2's `git_repository_open_from_env` reads them;
 /// - a repository owned by another user when `safe.directory` (git-config(1))
 ///   lists it in the file `GIT_CONFIG_GLOBAL` names: libgit2 reads only
 ///   `$HOME/.gitconfig` and the XDG file, so that file is read here.
@@ -480,8 +479,8 @@ fn open_repo(path: &Path) -> Result<Repository, GitError> {
         });
     }
     if first.code() == ErrorCode::NotFound && std::env::var_os("GIT_DIR").is_some() {
-        let none: [&std::ffi::OsStr; 0] = [];
-        return match Repository::open_ext(path, RepositoryOpenFlags::FROM_ENV, none) {
+        // libgit2 reads GIT_DIR only when given no start path.
+        return match Repository::open_from_env() {
             Ok(repo) => Ok(repo),
             Err(e) => match std::env::var_os("GIT_DIR") {
                 Some(dir) if object_format(Path::new(&dir)).as_deref() == Some("sha256") => {
