@@ -198,3 +198,31 @@ pub fn new_records(found: Vec<(u128, String)>, existing: &HashSet<u128>) -> NewR
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn head(id: &str, origin: &str, repo: &str) -> Head {
+        Head {
+            id: id_hash(id),
+            origin: Some(origin.into()),
+            repo: Some(repo.into()),
+            file: None,
+            commits: vec!["c1".into(), "c2".into()],
+        }
+    }
+
+    #[test]
+    fn a_remine_drops_only_this_repositorys_pairs_not_found_again() {
+        let rule = Supersede::Remined {
+            repo: "drafts".into(),
+        };
+        let found: HashSet<u128> = [id_hash("kept")].into();
+        assert!(!rule.drops(&head("kept", "git", "drafts"), &found));
+        assert!(rule.drops(&head("gone", "git", "drafts"), &found));
+        // another repository's pairs, and notes, are not this re-mine's to judge
+        assert!(!rule.drops(&head("gone", "git", "other"), &found));
+        assert!(!rule.drops(&head("gone", "notes", "drafts"), &found));
+    }
+}

@@ -464,7 +464,7 @@ impl GitRepo {
 ///
 /// Errors: [`GitError::Sha256`] for a SHA-256 repository, else
 /// [`GitError::NotARepo`] with libgit2's message.
-fn open_repo(path: &Path) -> Result<Repository, GitError> {
+pub(crate) fn open_repo(path: &Path) -> Result<Repository, GitError> {
     let not_a_repo = |source| GitError::NotARepo {
         path: path.to_path_buf(),
         source,
@@ -822,6 +822,28 @@ pub fn strip_credentials(url: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_commit_is_decoded_as_its_encoding_header_says() {
+        let latin1 = encoding_rs::Encoding::for_label(b"ISO-8859-1");
+        assert_eq!(decode(b"R\xe9sum\xe9", latin1), "Résumé");
+        // no header: UTF-8, an undecodable byte replaced
+        assert_eq!(decode(b"R\xe9sum\xe9", None), "R\u{FFFD}sum\u{FFFD}");
+        assert_eq!(decode("Résumé".as_bytes(), None), "Résumé");
+    }
+
+    #[test]
+    fn lfs_pointers_are_told_from_text() {
+        let pointer = b"version https://git-lfs.github.com/spec/v1\noid sha256:4d7a\nsize 12345\n";
+        assert!(is_lfs_pointer(pointer));
+        assert!(!is_lfs_pointer(
+            b"## Q?\nversion https://git-lfs.github.com/spec/v1\n"
+        ));
+        // a pointer is small: a long file that starts the same way is text
+        let mut long = pointer.to_vec();
+        long.resize(2048, b'a');
+        assert!(!is_lfs_pointer(&long));
+    }
 
     #[test]
     fn credentials_are_stripped_from_remote_urls() {
