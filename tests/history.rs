@@ -163,6 +163,21 @@ fn a_shallow_clone_is_mined_whole_once_it_is_unshallowed() {
     assert!(err.contains("shallow clone"), "{err}");
     assert_eq!(ids(&d.path().join("out/pairs.jsonl")).len(), 1, "{err}");
 
+    // deeper but still shallow: the pair that appeared is written
+    git(&d.path().join("clone"), &["fetch", "-q", "--deepen=1"]);
+    let (code, s, err) = run_source(&d);
+    assert_eq!(code, 0, "{s}{err}");
+    assert_eq!(
+        (s["deepened"].as_bool(), s["shallow"].as_bool()),
+        (Some(true), Some(true)),
+        "{s}"
+    );
+    assert_eq!(
+        (s["written"].as_u64(), s["already_present"].as_u64()),
+        (Some(1), Some(1)),
+        "{s}"
+    );
+
     git(&d.path().join("clone"), &["fetch", "-q", "--unshallow"]);
     let (code, s, err) = run_source(&d);
     assert_eq!(code, 0, "{s}{err}");
@@ -170,7 +185,7 @@ fn a_shallow_clone_is_mined_whole_once_it_is_unshallowed() {
     assert_eq!(s["shallow"], false, "{s}");
     assert_eq!(
         (s["written"].as_u64(), s["already_present"].as_u64()),
-        (Some(4), Some(1)),
+        (Some(3), Some(2)),
         "{s}"
     );
     let (code, _, err) = run(d.revmine().args(["mine", "clone", "-o", "full.jsonl"]));

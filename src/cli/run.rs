@@ -391,7 +391,10 @@ fn run_source(
                     repo: repo.identity.clone(),
                     reachable: repo.reachable(&target)?,
                 };
-            } else if report.deepened {
+            } else if report.deepened && shallow.is_empty() {
+                // Only a complete history is the truth about every pair: a
+                // clone made shallower, or deepened but still shallow,
+                // removes nothing (what it cannot see may still be right).
                 supersede = Supersede::Remined {
                     repo: repo.identity.clone(),
                 };

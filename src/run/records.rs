@@ -119,10 +119,11 @@ pub enum Supersede {
         repo: String,
         reachable: HashSet<String>,
     },
-    /// After a shallow clone grew deeper: the whole history was mined
-    /// again, so a pair of this repository that was not found again came
-    /// from the truncated history (an edit read from the clone's boundary,
-    /// or from an editing session cut in two) and is removed.
+    /// After a shallow clone became complete (`git fetch --unshallow`): the
+    /// whole history was mined again, so a pair of this repository that
+    /// was not found again came from the truncated history (an edit read
+    /// from the clone's boundary, or an editing session cut in two) and is
+    /// removed.
     Remined { repo: String },
 }
 
