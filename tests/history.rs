@@ -448,3 +448,27 @@ fn safe_directory_from_git_config_global_is_honoured() {
     assert_eq!(code, 0, "{err}");
     assert_eq!(read_jsonl(&d.path().join("p.jsonl")).len(), 2, "{err}");
 }
+
+#[test]
+fn a_merge_combining_both_sides_edits_adds_no_pair_under_history_branches() {
+    let two = |a: &str, b: &str| {
+        format!(
+            "# Replies\n\n## How do I start a big task?\n\n{a}\n\n## How do I say no to a meeting?\n\n{b}\n"
+        )
+    };
+    let a1 = "Pick the smallest piece you can finish by noon and tell one person about it.";
+    let a2 = "Choose the smallest piece you can finish before lunch, block an hour, and tell a colleague.";
+    let b1 = "Decline politely and offer to read the notes afterwards.";
+    let b2 = "Decline kindly, say what you are working on instead, and ask for the notes afterwards.";
+    let mut r = Repo::new();
+    r.commit("draft", &[("replies.md", &two(a1, b1))]);
+    r.b.branch("tone");
+    r.commit("tone", &[("replies.md", &two(a2, b1))]);
+    r.b.checkout("main");
+    r.commit("meetings", &[("replies.md", &two(a1, b2))]);
+    // git's own clean merge of the two: each side's section
+    r.merge_writing("tone", "merge tone", &[("replies.md", &two(a2, b2))]);
+    r.b.finish().expect("checkout");
+    let (pairs, err) = r.mine(&["--history", "branches"]);
+    assert_eq!(pairs.len(), 2, "one pair per side's edit:\n{err}\n{pairs:#?}");
+}
