@@ -459,7 +459,8 @@ fn a_merge_combining_both_sides_edits_adds_no_pair_under_history_branches() {
     let a1 = "Pick the smallest piece you can finish by noon and tell one person about it.";
     let a2 = "Choose the smallest piece you can finish before lunch, block an hour, and tell a colleague.";
     let b1 = "Decline politely and offer to read the notes afterwards.";
-    let b2 = "Decline kindly, say what you are working on instead, and ask for the notes afterwards.";
+    let b2 =
+        "Decline kindly, say what you are working on instead, and ask for the notes afterwards.";
     let mut r = Repo::new();
     r.commit("draft", &[("replies.md", &two(a1, b1))]);
     r.b.branch("tone");
@@ -470,5 +471,9 @@ fn a_merge_combining_both_sides_edits_adds_no_pair_under_history_branches() {
     r.merge_writing("tone", "merge tone", &[("replies.md", &two(a2, b2))]);
     r.b.finish().expect("checkout");
     let (pairs, err) = r.mine(&["--history", "branches"]);
-    assert_eq!(pairs.len(), 2, "one pair per side's edit:\n{err}\n{pairs:#?}");
+    assert_eq!(
+        pairs.len(),
+        2,
+        "one pair per side's edit:\n{err}\n{pairs:#?}"
+    );
 }
