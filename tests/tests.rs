@@ -14,6 +14,7 @@ mod check;
 mod cli;
 mod demo;
 mod export;
+mod history;
 mod hook;
 mod hostile;
 mod ingest;

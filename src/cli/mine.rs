@@ -172,6 +172,8 @@ pub(crate) fn mine(
     // The same pair (or an edit's reverse) from two repositories is written once.
     let mut settle = revmine::mine::Settle::default();
     let mut ids = std::collections::HashSet::new();
+    // Why file versions were missing, per repository that lacked some.
+    let mut missing = Vec::new();
     for repo in &args.repos {
         progress.set_message(format!("mining {}", repo.display()));
         progress.set_position(0);
@@ -179,6 +181,17 @@ pub(crate) fn mine(
         let (mut p, mut s) =
             revmine::mine::mine_repo(&path, &opts, &progress).map_err(Error::Git)?;
         s.path = repo.display().to_string();
+        if let Some(&n) = s.skipped.get("missing_blob")
+            && n > 0
+        {
+            let opened = revmine::source::git::GitRepo::open(&path).map_err(Error::Git)?;
+            missing.push(missing_blobs(
+                &opened,
+                &s.path,
+                n,
+                "pairs around them are missing from the output; mine again",
+            ));
+        }
         p.retain(|p| p.dropped.is_some() || ids.insert(p.id.clone()));
         let p = settle.settle(p, opts.keep_dropped, &mut s.skipped);
         s.pairs = p.iter().filter(|p| p.dropped.is_none()).count() as u64;
@@ -190,7 +203,7 @@ pub(crate) fn mine(
     progress.finish_and_clear();
     // A damaged object is bad input: the pairs that could be read are
     // written, and the exit code says something was lost (ripgrep's way).
-    let corrupt = summaries.iter().any(|s| !s.corrupt.is_empty());
+    let corrupt = summaries.iter().any(|s| !s.corrupt.is_empty()) || !missing.is_empty();
     let target = write_jsonl(
         pairs.iter().map(|p| p.line.as_str()),
         args.output.as_deref(),
@@ -208,12 +221,18 @@ pub(crate) fn mine(
     };
     if args.json {
         let mut report = json!({ "pairs": pairs.len(), "output": target, "repos": summaries });
+        if !missing.is_empty() {
+            report["errors"] = json!(missing);
+        }
         if let Some(d) = &dropped_target {
             report["dropped"] = json!({ "pairs": dropped.len(), "output": d });
         }
         writeln!(out, "{report}").map_err(Error::stdout)?;
     } else {
         write!(err, "{}", render_mine(&summaries, pairs.len(), &target)).ok();
+        for m in &missing {
+            writeln!(err, "error: {m}").ok();
+        }
         if let Some(d) = &dropped_target {
             writeln!(
                 err,
@@ -224,6 +243,34 @@ pub(crate) fn mine(
         }
     }
     Ok(if corrupt { Exit::Error } else { Exit::Ok })
+}
+
+/// Why `n` file versions of `repo` (named `shown` to the user) were not in
+/// its object database, and how to get them; `then` says what happens
+/// next. A partial clone (`git clone --filter`, see git's
+/// Documentation/technical/partial-clone.txt) never downloaded them: with
+/// its filter unset, `git fetch --refetch` (git >= 2.36) downloads every
+/// object as a full clone would, and later fetches stay complete.
+pub(crate) fn missing_blobs(
+    repo: &revmine::source::git::GitRepo,
+    shown: &str,
+    n: u64,
+    then: &str,
+) -> String {
+    let versions = count(n as usize, "file version");
+    let are = if n == 1 { "is" } else { "are" };
+    match repo.promisor_remote() {
+        Some(remote) => format!(
+            "{versions} of `{shown}` {are} not downloaded: it is a partial clone \
+             (cloned with --filter, its remote `{remote}` keeps them); {then} after fetching \
+             them: git -C {shown} config --unset remote.{remote}.partialclonefilter && \
+             git -C {shown} fetch --refetch {remote}"
+        ),
+        None => format!(
+            "{versions} of `{shown}` {are} missing from its object database (an incomplete \
+             or damaged repository: `git -C {shown} fsck` names them); {then} once they are back"
+        ),
+    }
 }
 
 fn render_mine(summaries: &[revmine::mine::RepoSummary], pairs: usize, target: &str) -> String {

@@ -130,6 +130,27 @@ pub(crate) fn read_notes(args: &NotesArgs) -> Result<NotesRead, Error> {
     let mut unreadable = 0u64;
     stdin_at_most_once(&args.paths, "PATH")?;
     for given in &args.paths {
+        // --rev reads a repository's notes as a commit holds them: a folder
+        // git cannot open would otherwise be read as it is on disk.
+        if let Some(rev) = &args.rev {
+            let path = args.cwd.join(given);
+            if given.as_os_str() == "-" || !path.is_dir() || !revmine::source::git::is_repo(&path) {
+                if path.is_dir()
+                    && let Err(e @ revmine::source::git::GitError::Sha256 { .. }) =
+                        revmine::source::git::GitRepo::open(&path)
+                {
+                    return Err(Error::Git(e));
+                }
+                return Err(Error::Usage {
+                    flag: "--rev",
+                    message: format!(
+                        "`{}` is not a git repository's top folder, so it has no revision `{rev}`; \
+                         drop --rev to read the files as they are, or name the repository",
+                        given.display()
+                    ),
+                });
+            }
+        }
         if given.as_os_str() == "-" {
             let mut bytes = Vec::new();
             std::io::Read::read_to_end(&mut std::io::stdin().lock(), &mut bytes).map_err(

@@ -45,6 +45,11 @@ pub(crate) struct SourceReport {
     pub(crate) previous_commit: Option<String>,
     /// The remembered commit was no longer in the history: re-mined whole.
     pub(crate) rewritten: bool,
+    /// A shallow clone: only the history it holds was read.
+    pub(crate) shallow: bool,
+    /// The shallow clone grew deeper since the last run (`git fetch
+    /// --unshallow`, `--deepen`): re-mined whole.
+    pub(crate) deepened: bool,
     pub(crate) commits: u64,
     pub(crate) found: u64,
     pub(crate) written: u64,
@@ -197,8 +202,13 @@ fn summary_line(r: &SourceReport) -> String {
         // files gave nothing new; said below with what was found.
         "up_to_date" if r.kind == RunKind::Transcripts => {}
         "up_to_date" => {
+            let shallow = if r.shallow && r.kind == RunKind::Drafts {
+                "; shallow clone: only the history it holds was mined (after `git fetch --unshallow` the next run mines the rest)"
+            } else {
+                ""
+            };
             return format!(
-                "{head}: up to date (no commit since {}); {in_output}",
+                "{head}: up to date (no commit since {}); {in_output}{shallow}",
                 short(&r.commit)
             );
         }
@@ -235,6 +245,15 @@ fn summary_line(r: &SourceReport) -> String {
     if r.rewritten {
         parts.push("history was rewritten, re-mined whole".to_string());
     }
+    if r.deepened {
+        parts.push("the shallow clone grew deeper, re-mined whole".to_string());
+    }
+    if r.shallow && r.kind == RunKind::Drafts {
+        parts.push(
+            "shallow clone: only the history it holds was mined (after `git fetch --unshallow` the next run mines the rest)"
+                .to_string(),
+        );
+    }
     format!(
         "{head}: {}; {in_output}{}",
         parts.join("; "),
@@ -261,6 +280,8 @@ impl SourceReport {
             commit: None,
             previous_commit,
             rewritten: false,
+            shallow: false,
+            deepened: false,
             commits: 0,
             found: 0,
             written: 0,
@@ -323,11 +344,15 @@ fn run_source(
     let mut supersede = Supersede::Nothing;
     let mut sink = Vec::new();
     let mut quiet = Vec::new();
+    // A shallow clone's boundary as this run found it, for the next state.
+    let mut shallow = Vec::new();
     match s.kind {
         RunKind::Drafts | RunKind::Notes => {
             let repo = revmine::source::git::GitRepo::open(&path)?;
             let target = repo.resolve(s.rev.as_deref())?;
             report.commit = target.clone();
+            shallow = repo.shallow_boundary();
+            report.shallow = !shallow.is_empty();
             let Some(target) = target else {
                 report.status = "empty";
                 report.total = count_existing(&output)?.len() as u64;
@@ -341,6 +366,19 @@ fn run_source(
                 }
                 None => None,
             };
+            // History appeared before what was mined: mined again whole,
+            // ids already in the output are not written twice.
+            let after = match after {
+                Some(_)
+                    if s.kind == RunKind::Drafts
+                        && !state.shallow.is_empty()
+                        && state.shallow != shallow =>
+                {
+                    report.deepened = true;
+                    None
+                }
+                after => after,
+            };
             if after.as_deref() == Some(target.as_str()) {
                 report.status = "up_to_date";
                 report.total = state.records;
@@ -353,6 +391,13 @@ fn run_source(
                     repo: repo.identity.clone(),
                     reachable: repo.reachable(&target)?,
                 };
+            } else if report.deepened && shallow.is_empty() {
+                // Only a complete history is the truth about every pair: a
+                // clone made shallower, or deepened but still shallow,
+                // removes nothing (what it cannot see may still be right).
+                supersede = Supersede::Remined {
+                    repo: repo.identity.clone(),
+                };
             }
             if s.kind == RunKind::Drafts {
                 let mut opts = config.mine_options(&revmine::config::MineOverrides {
@@ -364,6 +409,21 @@ fn run_source(
                 opts.after = after;
                 let (pairs, summary) =
                     revmine::mine::mine_repo(&path, &opts, &indicatif::ProgressBar::hidden())?;
+                // Pairs built around a missing version would differ from
+                // those of the whole history, and a state past them would
+                // never read them: nothing is written, the state stays.
+                if let Some(&n) = summary.skipped.get("missing_blob")
+                    && n > 0
+                {
+                    return Err(Error::Input {
+                        message: crate::cli::mine::missing_blobs(
+                            &repo,
+                            &s.path.display().to_string(),
+                            n,
+                            "nothing was written and the state stays where it was; run again",
+                        ),
+                    });
+                }
                 report.commits = summary.commits;
                 report.skipped = summary
                     .skipped
@@ -485,6 +545,7 @@ fn run_source(
         name: s.name(),
         kind: Some(s.kind),
         commit: report.commit.clone(),
+        shallow,
         output: output.clone(),
         records: report.total,
         runs: state.runs + 1,

@@ -1005,6 +1005,7 @@ impl Context<'_> {
                         Unreadable::NotUtf8 => "non_utf8_file_version",
                         Unreadable::TooLarge => "file_version_over_size_cap",
                         Unreadable::Missing => "missing_blob",
+                        Unreadable::LfsPointer => "lfs_pointer",
                         Unreadable::Corrupt(_) => "corrupt_object",
                     },
                 );

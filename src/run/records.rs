@@ -119,6 +119,12 @@ pub enum Supersede {
         repo: String,
         reachable: HashSet<String>,
     },
+    /// After a shallow clone became complete (`git fetch --unshallow`): the
+    /// whole history was mined again, so a pair of this repository that
+    /// was not found again came from the truncated history (an edit read
+    /// from the clone's boundary, or an editing session cut in two) and is
+    /// removed.
+    Remined { repo: String },
 }
 
 impl Supersede {
@@ -147,6 +153,11 @@ impl Supersede {
                         }
                         _ => false,
                     }
+            }
+            Supersede::Remined { repo } => {
+                !found.contains(&head.id)
+                    && head.origin.as_deref() == Some("git")
+                    && head.repo.as_deref() == Some(repo.as_str())
             }
             Supersede::Unreachable { repo, reachable } => {
                 head.origin.as_deref() == Some("git")
@@ -187,4 +198,32 @@ pub fn new_records(found: Vec<(u128, String)>, existing: &HashSet<u128>) -> NewR
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn head(id: &str, origin: &str, repo: &str) -> Head {
+        Head {
+            id: id_hash(id),
+            origin: Some(origin.into()),
+            repo: Some(repo.into()),
+            file: None,
+            commits: vec!["c1".into(), "c2".into()],
+        }
+    }
+
+    #[test]
+    fn a_remine_drops_only_this_repositorys_pairs_not_found_again() {
+        let rule = Supersede::Remined {
+            repo: "drafts".into(),
+        };
+        let found: HashSet<u128> = [id_hash("kept")].into();
+        assert!(!rule.drops(&head("kept", "git", "drafts"), &found));
+        assert!(rule.drops(&head("gone", "git", "drafts"), &found));
+        // another repository's pairs, and notes, are not this re-mine's to judge
+        assert!(!rule.drops(&head("gone", "git", "other"), &found));
+        assert!(!rule.drops(&head("gone", "notes", "drafts"), &found));
+    }
 }

@@ -17,6 +17,12 @@ pub struct State {
     pub kind: Option<RunKind>,
     /// The last commit whose records are durable in the output.
     pub commit: Option<String>,
+    /// A shallow clone's boundary commits when `commit` was mined (sorted
+    /// hex ids; empty for a complete history). When it changes (`git fetch
+    /// --unshallow` or `--deepen`), history appeared before what was mined,
+    /// and the next run mines the whole history again.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub shallow: Vec<String>,
     pub output: PathBuf,
     pub records: u64,
     pub runs: u64,

@@ -49,6 +49,11 @@ pub enum GitError {
         #[source]
         source: git2::Error,
     },
+    /// `git init --object-format=sha256` (git's "hash function transition",
+    /// gitformat-... `extensions.objectFormat`): libgit2, which revmine reads
+    /// git through, opens SHA-1 repositories only.
+    #[error("`{}` is a SHA-256 repository (extensions.objectFormat = sha256): revmine reads git through libgit2, which opens SHA-1 repositories only; mine a SHA-1 copy instead (e.g. one converted with `git fast-export | git fast-import` into a repository made by plain `git init`)", path.display())]
+    Sha256 { path: PathBuf },
     #[error("{}: cannot resolve revision `{rev}`: {} (is it a branch, tag or commit of this repo?)", path.display(), source.message())]
     Rev {
         path: PathBuf,
@@ -147,10 +152,7 @@ impl GitRepo {
         // collision detection): 40% of a whole mining run on rust-lang/rfcs.
         // git itself does not on reads; the objects are the user's own.
         git2::opts::strict_hash_verification(false);
-        let repo = Repository::open(path).map_err(|source| GitError::NotARepo {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let repo = open_repo(path)?;
         let identity = identity(&repo, path);
         Ok(GitRepo {
             repo,
@@ -161,6 +163,43 @@ impl GitRepo {
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// The remote a partial clone (`git clone --filter=…`) fetches missing
+    /// objects from: the first remote with `remote.<name>.promisor` set, or
+    /// `extensions.partialClone` (older git), as gitrepository-layout(5) and
+    /// git's partial-clone docs describe. `None` for a complete repository.
+    pub fn promisor_remote(&self) -> Option<String> {
+        let config = self.repo.config().ok()?;
+        if let Ok(name) = config.get_string("extensions.partialclone") {
+            return Some(name);
+        }
+        let remotes = self.repo.remotes().ok()?;
+        let names: Vec<&str> = remotes.iter().flatten().flatten().collect();
+        names
+            .into_iter()
+            .find(|name| {
+                config
+                    .get_bool(&format!("remote.{name}.promisor"))
+                    .unwrap_or(false)
+            })
+            .map(str::to_string)
+    }
+
+    /// The commits a shallow clone's history stops at (the `shallow` file of
+    /// gitrepository-layout(5): one hex id a line), sorted; empty for a
+    /// complete history. Deepening (`git fetch --unshallow`, `--deepen`)
+    /// changes it.
+    pub fn shallow_boundary(&self) -> Vec<String> {
+        let file = self.repo.commondir().join("shallow");
+        let mut ids: Vec<String> = std::fs::read_to_string(file)
+            .unwrap_or_default()
+            .lines()
+            .map(|l| l.trim().to_string())
+            .filter(|l| !l.is_empty())
+            .collect();
+        ids.sort();
+        ids
     }
 
     /// Walks history oldest first, calling `visit` with each commit and its
@@ -385,11 +424,7 @@ impl GitRepo {
             let parts: Vec<Result<Vec<CommitDiff>, GitError>> = batch
                 .par_chunks(per_worker)
                 .map(|run| {
-                    let repo =
-                        Repository::open(repo_path).map_err(|source| GitError::NotARepo {
-                            path: repo_path.to_path_buf(),
-                            source,
-                        })?;
+                    let repo = open_repo(repo_path)?;
                     Ok(run
                         .iter()
                         .map(|oid| diff_commit(&repo, *oid, history, keep).map_err(|e| (*oid, e)))
@@ -418,6 +453,111 @@ impl GitRepo {
     }
 }
 
+/// Opens the repository at `path` the way `git -C path` would accept it:
+/// - `path` itself (its `.git`, or a bare repository);
+/// - else, when `GIT_DIR` is set (with `GIT_WORK_TREE` and the other
+///   variables of git(1) "ENVIRONMENT VARIABLES"), the repository they name,
+///   as libgit2's `git_repository_open_from_env` reads them;
+/// - a repository owned by another user when `safe.directory` (git-config(1))
+///   lists it in the file `GIT_CONFIG_GLOBAL` names: libgit2 reads only
+///   `$HOME/.gitconfig` and the XDG file, so that file is read here.
+///
+/// Errors: [`GitError::Sha256`] for a SHA-256 repository, else
+/// [`GitError::NotARepo`] with libgit2's message.
+pub(crate) fn open_repo(path: &Path) -> Result<Repository, GitError> {
+    let not_a_repo = |source| GitError::NotARepo {
+        path: path.to_path_buf(),
+        source,
+    };
+    let first = match Repository::open(path) {
+        Ok(repo) => return Ok(repo),
+        Err(e) => e,
+    };
+    if object_format(path).as_deref() == Some("sha256") {
+        return Err(GitError::Sha256 {
+            path: path.to_path_buf(),
+        });
+    }
+    if first.code() == ErrorCode::NotFound && std::env::var_os("GIT_DIR").is_some() {
+        // libgit2 reads GIT_DIR only when given no start path.
+        return match Repository::open_from_env() {
+            Ok(repo) => Ok(repo),
+            Err(e) => match std::env::var_os("GIT_DIR") {
+                Some(dir) if object_format(Path::new(&dir)).as_deref() == Some("sha256") => {
+                    Err(GitError::Sha256 { path: dir.into() })
+                }
+                _ => Err(not_a_repo(e)),
+            },
+        };
+    }
+    if first.code() == ErrorCode::Owner && safe_directory_allows(path) {
+        // SAFETY: a process-wide libgit2 option, set before any other
+        // thread opens a repository with it (the walk's workers start
+        // later); git itself accepts this repository.
+        unsafe {
+            let _ = git2::opts::set_verify_owner_validation(false);
+        }
+        return Repository::open(path).map_err(not_a_repo);
+    }
+    Err(not_a_repo(first))
+}
+
+/// `extensions.objectFormat` of the repository at `path` (its `.git`, or
+/// `path` itself when bare), read from its config file without opening it:
+/// libgit2 refuses a format it does not know before saying which.
+fn object_format(path: &Path) -> Option<String> {
+    [path.join(".git").join("config"), path.join("config")]
+        .iter()
+        .filter(|c| c.is_file())
+        .find_map(|c| {
+            git2::Config::open(c)
+                .ok()?
+                .get_string("extensions.objectformat")
+                .ok()
+        })
+        .map(|f| f.to_ascii_lowercase())
+}
+
+/// True when `safe.directory` in the file `GIT_CONFIG_GLOBAL` names
+/// (git-config(1), "safe.directory") lets git open `path`: `*`, the
+/// repository's folder itself, or a `folder/*` above it; an empty value
+/// clears the entries before it, as in git.
+fn safe_directory_allows(path: &Path) -> bool {
+    let Some(file) = std::env::var_os("GIT_CONFIG_GLOBAL") else {
+        return false;
+    };
+    let Ok(config) = git2::Config::open(Path::new(&file)) else {
+        return false;
+    };
+    let mut values = Vec::new();
+    if let Ok(mut entries) = config.multivar("safe.directory", None) {
+        while let Some(Ok(entry)) = entries.next() {
+            match entry.value() {
+                Ok("") => values.clear(),
+                Ok(v) => values.push(v.to_string()),
+                Err(_) => {}
+            }
+        }
+    }
+    let real = |p: &Path| p.canonicalize().unwrap_or_else(|_| p.to_path_buf());
+    let here = real(path);
+    // git names a repository by its work tree, a bare one by its git dir.
+    let here = if here.file_name().is_some_and(|n| n == ".git") {
+        here.parent().map_or(here.clone(), Path::to_path_buf)
+    } else {
+        here
+    };
+    values.iter().any(|v| {
+        if v == "*" {
+            return true;
+        }
+        match v.strip_suffix("/*") {
+            Some(prefix) => here.starts_with(real(Path::new(prefix))),
+            None => real(Path::new(v)) == here,
+        }
+    })
+}
+
 /// A damaged object (bad deflate stream, unparsable commit or tree) rather
 /// than a failure of the walk itself.
 fn is_corruption(e: &git2::Error) -> bool {
@@ -441,9 +581,25 @@ fn diff_commit(
     keep: &(dyn Fn(&str) -> bool + Sync),
 ) -> Result<Option<Diffed>, git2::Error> {
     let commit = repo.find_commit(oid)?;
-    if history == History::Branches && commit.parent_count() > 1 {
-        return Ok(None);
-    }
+    // In branches mode a merge's branch commits are read on their own; of
+    // the merge itself only what its resolution wrote counts (an "evil
+    // merge": a path whose merged version is in no parent).
+    let other_parents: Vec<git2::Tree<'_>> =
+        if history == History::Branches && commit.parent_count() > 1 {
+            commit
+                .parents()
+                .skip(1)
+                .map(|p| p.tree())
+                .collect::<Result<_, _>>()?
+        } else {
+            Vec::new()
+        };
+    let merged_as_a_parent = |path: &str, new: Option<Side>| {
+        other_parents.iter().any(|t| {
+            let theirs = t.get_path(Path::new(path)).ok().map(|e| e.id());
+            theirs == new.and_then(|s| s.id.to_oid())
+        })
+    };
     let tree = commit.tree()?;
     // A root commit, or the boundary of a shallow clone, diffs against nothing.
     let parent_tree = match commit.parent(0) {
@@ -466,12 +622,20 @@ fn diff_commit(
     }
     let mut changes = Vec::new();
     for delta in diff.deltas() {
-        let new_path = delta.new_file().path().and_then(Path::to_str);
-        let old_path = delta.old_file().path().and_then(Path::to_str);
-        let (Some(new_path), Some(old_path)) = (new_path.or(old_path), old_path.or(new_path))
+        // git stores a path as bytes; one that is not UTF-8 (a Latin-1 name
+        // from an old machine) is mined under its name with each undecodable
+        // byte shown as U+FFFD, never dropped.
+        let path_of = |f: git2::DiffFile<'_>| {
+            f.path_bytes()
+                .map(|b| String::from_utf8_lossy(b).into_owned())
+        };
+        let (new_path, old_path) = (path_of(delta.new_file()), path_of(delta.old_file()));
+        let (Some(new_path), Some(old_path)) =
+            (new_path.clone().or(old_path.clone()), old_path.or(new_path))
         else {
             continue;
         };
+        let (new_path, old_path) = (new_path.as_str(), old_path.as_str());
         // Submodules are reported wherever they sit: no file glob can match them.
         let submodule = delta.new_file().mode() == FileMode::Commit
             || delta.old_file().mode() == FileMode::Commit;
@@ -489,6 +653,10 @@ fn diff_commit(
             Delta::Deleted => (side(delta.old_file()), None),
             _ => (side(delta.old_file()), side(delta.new_file())),
         };
+        // Came in whole from a merged branch: its commits carry it.
+        if !other_parents.is_empty() && merged_as_a_parent(new_path, new) {
+            continue;
+        }
         changes.push(Change {
             path: new_path.to_string(),
             renamed_from: (delta.status() == Delta::Renamed && old_path != new_path)
@@ -497,24 +665,47 @@ fn diff_commit(
             new,
         });
     }
+    if !other_parents.is_empty() && changes.is_empty() {
+        return Ok(None);
+    }
     Ok(Some((commit_info(&commit), changes)))
 }
 
 fn commit_info(commit: &git2::Commit<'_>) -> CommitInfo {
     let author = commit.author();
+    let encoding = commit_encoding(commit);
     CommitInfo {
         id: ObjId::from_oid(commit.id()),
         time: commit.time().seconds(),
         offset_minutes: commit.time().offset_minutes(),
         author_time: author.when().seconds(),
         merge: commit.parent_count() > 1,
-        subject: String::from_utf8_lossy(commit.summary_bytes().unwrap_or_default()).into_owned(),
+        subject: decode(commit.summary_bytes().unwrap_or_default(), encoding),
         author: format!(
             "{} <{}>",
-            String::from_utf8_lossy(author.name_bytes()),
-            String::from_utf8_lossy(author.email_bytes())
+            decode(author.name_bytes(), encoding),
+            decode(author.email_bytes(), encoding)
         ),
     }
+}
+
+/// `bytes` of a commit read as its `encoding` header says (git-commit(1),
+/// "DISCUSSION": the message, and the author's name, are in
+/// `i18n.commitEncoding`, named in the header; none means UTF-8). A label
+/// encoding_rs does not know (the WHATWG names, which cover the iconv
+/// names people set: ISO-8859-1, latin1, cp1252, Shift_JIS, EUC-JP, GBK…)
+/// is read as UTF-8 with replacement characters.
+fn decode(bytes: &[u8], encoding: Option<&'static encoding_rs::Encoding>) -> String {
+    match encoding {
+        Some(enc) => enc.decode_without_bom_handling(bytes).0.into_owned(),
+        None => String::from_utf8_lossy(bytes).into_owned(),
+    }
+}
+
+/// The encoding a commit's `encoding` header names; `None` for UTF-8 or no header.
+fn commit_encoding(commit: &git2::Commit<'_>) -> Option<&'static encoding_rs::Encoding> {
+    let label = commit.message_encoding().ok().flatten()?;
+    encoding_rs::Encoding::for_label(label.trim().as_bytes()).filter(|e| *e != encoding_rs::UTF_8)
 }
 
 fn kind_of(mode: FileMode) -> Kind {
@@ -534,6 +725,8 @@ pub enum Unreadable {
     TooLarge,
     /// Not in the object database (a partial or shallow clone).
     Missing,
+    /// A Git LFS pointer file: the real content lives on an LFS server.
+    LfsPointer,
     /// In the object database but unreadable (a damaged loose object or
     /// pack): libgit2's message, for a report naming the commit and path.
     Corrupt(String),
@@ -548,10 +741,7 @@ pub struct BlobReader {
 impl BlobReader {
     /// A handle for one worker thread: a `Repository` is `Send` but not `Sync`.
     pub fn open(path: &Path, max_bytes: u64) -> Result<Self, GitError> {
-        let repo = Repository::open(path).map_err(|source| GitError::NotARepo {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let repo = open_repo(path)?;
         Ok(BlobReader { repo, max_bytes })
     }
 
@@ -570,11 +760,21 @@ impl BlobReader {
         if blob.size() as u64 > self.max_bytes {
             return Err(Unreadable::TooLarge);
         }
+        if is_lfs_pointer(blob.content()) {
+            return Err(Unreadable::LfsPointer);
+        }
         if blob.is_binary() {
             return Err(Unreadable::Binary);
         }
         String::from_utf8(blob.content().to_vec()).map_err(|_| Unreadable::NotUtf8)
     }
+}
+
+/// A Git LFS pointer file, as the LFS spec (git-lfs `docs/spec.md`) defines
+/// one: under 1024 bytes, its first line `version
+/// https://git-lfs.github.com/spec/v1`.
+fn is_lfs_pointer(content: &[u8]) -> bool {
+    content.len() < 1024 && content.starts_with(b"version https://git-lfs.github.com/spec/v1")
 }
 
 /// `origin`'s URL with any `user:password@` removed, else the directory name.
@@ -622,6 +822,28 @@ pub fn strip_credentials(url: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_commit_is_decoded_as_its_encoding_header_says() {
+        let latin1 = encoding_rs::Encoding::for_label(b"ISO-8859-1");
+        assert_eq!(decode(b"R\xe9sum\xe9", latin1), "Résumé");
+        // no header: UTF-8, an undecodable byte replaced
+        assert_eq!(decode(b"R\xe9sum\xe9", None), "R\u{FFFD}sum\u{FFFD}");
+        assert_eq!(decode("Résumé".as_bytes(), None), "Résumé");
+    }
+
+    #[test]
+    fn lfs_pointers_are_told_from_text() {
+        let pointer = b"version https://git-lfs.github.com/spec/v1\noid sha256:4d7a\nsize 12345\n";
+        assert!(is_lfs_pointer(pointer));
+        assert!(!is_lfs_pointer(
+            b"## Q?\nversion https://git-lfs.github.com/spec/v1\n"
+        ));
+        // a pointer is small: a long file that starts the same way is text
+        let mut long = pointer.to_vec();
+        long.resize(2048, b'a');
+        assert!(!is_lfs_pointer(&long));
+    }
 
     #[test]
     fn credentials_are_stripped_from_remote_urls() {
