@@ -95,6 +95,7 @@ pub enum Manager {
 }
 
 impl Manager {
+    /// The manager's name in a sentence ("husky", "the pre-commit framework").
     pub fn name(self) -> &'static str {
         match self {
             Manager::Husky => "husky",
@@ -296,6 +297,9 @@ fn hook_state(dir: &Path, name: &'static str, husky_dir: bool) -> HookState {
     }
 }
 
+/// What is installed in the hooks folder git uses for `repo`, hook by hook,
+/// and which hook managers the repository uses. Errors when git cannot say
+/// where hooks go (not a repository, git missing).
 pub fn status(repo: &Path) -> Result<Status, Error> {
     let (dir, top) = locate(repo)?;
     let husky_dir = dir.components().any(|c| c.as_os_str() == ".husky");
@@ -319,7 +323,8 @@ pub fn status(repo: &Path) -> Result<Status, Error> {
     })
 }
 
-/// Installs revmine's hooks, recording this binary's path in them. Nothing
+/// Installs revmine's hooks, recording this binary's path in them; one
+/// outcome per name in [`HOOKS`]. Nothing
 /// is written when a hook that must not move is there (see the module doc),
 /// nor when a hook cannot be chained because its place in `revmine-chained/`
 /// is taken (an error).
@@ -410,6 +415,9 @@ fn chain(from: &Path, to: &Path) -> Result<(), Error> {
     std::fs::rename(from, to).map_err(write_err(to))
 }
 
+/// Removes revmine's hooks, putting back the ones they chained (from
+/// `revmine-chained/` or revmine-hook v1's `NAME.legacy`); a hook that is not
+/// revmine's is left alone. One outcome per name in [`HOOKS`].
 pub fn uninstall(repo: &Path) -> Result<(Vec<Outcome>, Status), Error> {
     let before = status(repo)?;
     let mut outcomes = Vec::new();

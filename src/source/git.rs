@@ -1028,3 +1028,48 @@ pub fn files_at(
         .map(|(path, id)| (path, reader.text(id)))
         .collect())
 }
+
+#[cfg(test)]
+mod staged_tests {
+    use super::{parse_batch, parse_raw_diff};
+
+    #[test]
+    fn raw_diff_keeps_regular_files_by_their_bytes() {
+        let z = "0".repeat(40);
+        let (a, b) = ("a".repeat(40), "b".repeat(64));
+        let mut out = Vec::new();
+        for (head, path) in [
+            (format!(":100644 100644 {a} {a} M"), &b"x_train.jsonl"[..]),
+            (format!(":000000 100755 {z} {b} A"), b"caf\xe9.jsonl"),
+            (format!(":000000 120000 {z} {a} A"), b"link.jsonl"),
+            (format!(":000000 160000 {z} {a} A"), b"sub"),
+            (format!(":100644 000000 {a} {z} U"), b"conflicted.jsonl"),
+        ] {
+            out.extend_from_slice(head.as_bytes());
+            out.push(0);
+            out.extend_from_slice(path);
+            out.push(0);
+        }
+        let files = parse_raw_diff(&out).expect("parses");
+        assert_eq!(
+            files,
+            vec![
+                (b"x_train.jsonl".to_vec(), a.clone()),
+                (b"caf\xe9.jsonl".to_vec(), b.clone())
+            ]
+        );
+        assert!(parse_raw_diff(format!(":100644 100644 {a} {a} M\0").as_bytes()).is_err());
+        assert_eq!(parse_raw_diff(b"").expect("empty"), vec![]);
+    }
+
+    #[test]
+    fn batch_answers_are_cut_by_their_sizes() {
+        let out = b"aaa blob 3\nx\ny\nbbb blob 0\n\n";
+        assert_eq!(
+            parse_batch(out, 2).expect("parses"),
+            vec![b"x\ny".to_vec(), Vec::new()]
+        );
+        assert!(parse_batch(b"aaa missing\n", 1).is_err());
+        assert!(parse_batch(b"aaa blob 9\nshort\n", 1).is_err());
+    }
+}

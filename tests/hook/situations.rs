@@ -499,3 +499,40 @@ impl Tap for std::process::Command {
         self
     }
 }
+
+#[test]
+fn a_revmine_hook_v1_with_its_legacy_hook_is_upgraded_and_restored() {
+    let g = Git::new();
+    let hooks = g.path().join(".git/hooks");
+    let theirs = "#!/bin/sh\nif [ -f STOP ]; then echo 'team hook says stop' >&2; exit 1; fi\n";
+    executable(&hooks.join("pre-commit.legacy"), theirs);
+    executable(
+        &hooks.join("pre-commit"),
+        "#!/bin/sh\n# revmine pre-commit hook (revmine-hook v1)\nexec revmine check --staged\n",
+    );
+    let (_, status) = g.revmine(&["hook", "status"]);
+    assert!(
+        status.contains("an older revmine pre-commit hook") && status.contains("pre-commit.legacy"),
+        "{status}"
+    );
+    let (ok, said) = g.revmine(&["hook", "install"]);
+    assert!(ok && said.contains("updated"), "{said}");
+    assert!(!hooks.join("pre-commit.legacy").exists());
+    assert_eq!(
+        std::fs::read_to_string(hooks.join("revmine-chained/pre-commit")).expect("chained"),
+        theirs
+    );
+    g.write("STOP", "");
+    g.write("a.md", "x\n");
+    g.ok(&["add", "a.md"]);
+    let (ok, out) = g.git(&["commit", "-qm", "stopped"]);
+    assert!(!ok && out.contains("team hook says stop"), "{out}");
+    let (ok, said) = g.revmine(&["hook", "uninstall"]);
+    assert!(ok, "{said}");
+    assert_eq!(
+        std::fs::read_to_string(hooks.join("pre-commit")).expect("restored"),
+        theirs
+    );
+    assert!(!hooks.join("revmine-chained").exists());
+    assert!(!hooks.join("pre-merge-commit").exists());
+}
