@@ -802,10 +802,25 @@ pub fn staged_files(dir: &Path, keep: &dyn Fn(&Path) -> bool) -> Result<StagedFi
         "--ita-invisible-in-index",
         "--diff-filter=d",
     ];
-    let listed = git_output(dir, DIFF, None)?;
+    let listed = git_output(dir, DIFF, None).map_err(|e| match e {
+        // Outside a repository `git diff` turns into `git diff --no-index`,
+        // which knows no --cached and prints its whole usage.
+        IndexError::Failed {
+            dir,
+            command,
+            stderr,
+        } if stderr.contains("--no-index") => IndexError::Failed {
+            dir,
+            command,
+            stderr: "not inside a git repository that git will open (`git status` there \
+                         says why, e.g. the repository's owner needs a safe.directory entry)"
+                .into(),
+        },
+        e => e,
+    })?;
     let wanted = parse_raw_diff(&listed).map_err(|what| IndexError::Output {
         dir: dir.to_path_buf(),
-        command: DIFF.join(" "),
+        command: DIFF[..2].join(" "),
         what,
     })?;
     let wanted: Vec<(PathBuf, String)> = wanted
@@ -832,7 +847,7 @@ pub fn staged_files(dir: &Path, keep: &dyn Fn(&Path) -> bool) -> Result<StagedFi
     let batch = git_output(dir, CAT, Some(ids.into_bytes()))?;
     let blobs = parse_batch(&batch, wanted.len()).map_err(|what| IndexError::Output {
         dir: dir.to_path_buf(),
-        command: CAT.join(" "),
+        command: CAT[..2].join(" "),
         what,
     })?;
     let work_tree = top
@@ -900,7 +915,8 @@ fn git_output(dir: &Path, args: &[&str], input: Option<Vec<u8>>) -> Result<Vec<u
     if !out.status.success() {
         return Err(IndexError::Failed {
             dir: dir.to_path_buf(),
-            command: args.join(" "),
+            // `diff --cached`, `cat-file --batch`: the options are noise here.
+            command: args.iter().take(2).copied().collect::<Vec<_>>().join(" "),
             stderr: String::from_utf8_lossy(&out.stderr).trim().to_string(),
         });
     }

@@ -461,6 +461,8 @@ fn safe_directory_from_git_config_global_is_honoured() {
     // git itself refuses the repository without safe.directory...
     let (ok, out) = git(&["status"], Path::new("/dev/null"));
     assert!(!ok && out.contains("dubious ownership"), "{out}");
+    let (ok, out) = g.run(g.cmd("revmine").args(["check", "--staged"]));
+    assert!(!ok && out.contains("safe.directory"), "{out}");
     // ...and accepts it with: so must the hook
     g.write("notes.md", "# Notes\nsafe\n");
     assert!(git(&["add", "notes.md"], global.path()).0);
@@ -486,6 +488,26 @@ fn an_intent_to_add_entry_is_not_staged_content() {
     g.ok(&["add", "new_train.jsonl"]);
     let (ok, out) = g.git(&["commit", "-qm", "data"]);
     assert!(!ok && out.contains("new_train.jsonl:3: broken"), "{out}");
+}
+
+#[test]
+fn check_staged_outside_a_repository_says_so() {
+    let d = crate::util::Dir::new();
+    let out = crate::util::revmine_std(d.path())
+        .args(["check", "--staged"])
+        .env(
+            "GIT_CEILING_DIRECTORIES",
+            d.path().parent().expect("parent"),
+        )
+        .output()
+        .expect("runs");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("`git diff --cached` failed: not inside a git repository")
+            && !err.contains("usage"),
+        "{err}"
+    );
 }
 
 /// `cmd.tap(f)`: applies `f` and hands `cmd` back, for one-line set-ups.
