@@ -783,10 +783,11 @@ pub enum IndexError {
 /// directory or below it when those variables hold relative paths (git
 /// sets `GIT_INDEX_FILE=.git/index` for a plain `git commit`).
 ///
-/// Two commands at most, whatever the number of files (git-diff(1) raw
-/// format, git-cat-file(1) `--batch`): `git diff --cached` lists the
-/// changes against HEAD (an unborn branch compares with the empty tree);
-/// when `keep` takes none, nothing else runs.
+/// Three commands at most, whatever the number of files: `git diff --cached`
+/// lists the changes against HEAD (git-diff(1), raw format; an unborn
+/// branch compares with the empty tree) and, only when `keep` takes some,
+/// `git cat-file --batch` (git-cat-file(1)) reads their blobs while `git
+/// rev-parse --show-toplevel` names the work tree.
 pub fn staged_files(dir: &Path, keep: &dyn Fn(&Path) -> bool) -> Result<StagedFiles, IndexError> {
     use std::os::unix::ffi::OsStrExt;
     const DIFF: &[&str] = &[
