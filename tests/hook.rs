@@ -1,4 +1,7 @@
 //! The pre-commit hook with the real `git commit`, in repositories made in temp dirs.
+//! `situations` holds the repository shapes and git workflows of issue 14.
+
+mod situations;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -67,6 +70,17 @@ impl Git {
             .args(args)
             .output()
             .expect("revmine runs");
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (out.status.success(), text)
+    }
+
+    /// Runs `cmd`; returns (success, stdout + stderr).
+    fn run(&self, cmd: &mut Command) -> (bool, String) {
+        let out = cmd.output().expect("command runs");
         let text = format!(
             "{}{}",
             String::from_utf8_lossy(&out.stdout),
@@ -169,11 +183,11 @@ fn an_existing_hook_is_kept_chained_and_restored_byte_for_byte() {
     )
     .expect("chmod");
     let (ok, said) = g.revmine(&["hook", "install"]);
-    assert!(ok && said.contains("pre-commit.legacy"), "{said}");
+    assert!(ok && said.contains("revmine-chained/pre-commit"), "{said}");
     let (_, again) = g.revmine(&["hook", "install"]);
     assert!(again.contains("already installed"), "{again}");
     assert_eq!(
-        std::fs::read_to_string(hooks.join("pre-commit.legacy")).expect("legacy"),
+        std::fs::read_to_string(hooks.join("revmine-chained/pre-commit")).expect("chained"),
         theirs
     );
     // the old hook runs first and can block
@@ -199,7 +213,7 @@ fn an_existing_hook_is_kept_chained_and_restored_byte_for_byte() {
         std::fs::read(hooks.join("pre-commit")).expect("restored"),
         theirs.as_bytes()
     );
-    assert!(!hooks.join("pre-commit.legacy").exists());
+    assert!(!hooks.join("revmine-chained").exists());
     let mode = std::os::unix::fs::PermissionsExt::mode(
         &std::fs::metadata(hooks.join("pre-commit"))
             .expect("meta")
@@ -229,23 +243,36 @@ fn core_hooks_path_is_honoured() {
 }
 
 #[test]
-fn a_missing_revmine_blocks_with_instructions() {
+fn a_missing_revmine_blocks_only_what_could_be_a_dataset() {
     let g = Git::new();
     g.revmine(&["hook", "install"]);
+    let commit = |msg: &str| {
+        g.run(
+            g.cmd("git")
+                .args(["commit", "-qm", msg])
+                .env("REVMINE", "/nonexistent/revmine"),
+        )
+    };
+    // no dataset staged: the commit goes on, and says why nothing was checked
     g.write("a.md", "x\n");
     g.ok(&["add", "a.md"]);
-    let out = g
-        .cmd("git")
-        .args(["commit", "-qm", "x"])
-        .env("REVMINE", "/nonexistent/revmine")
-        .output()
-        .expect("git");
-    let text = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success());
+    let (ok, out) = commit("notes");
+    assert!(ok, "{out}");
     assert!(
-        text.contains("was not found") && text.contains("--no-verify"),
-        "{text}"
+        out.contains("was not found; no dataset file is staged"),
+        "{out}"
     );
+    // a dataset staged: blocked, with instructions
+    g.write("d_train.jsonl", &good());
+    g.ok(&["add", "d_train.jsonl"]);
+    let (ok, out) = commit("data");
+    assert!(!ok, "{out}");
+    assert!(
+        out.contains("was not found, so the dataset gates cannot run on d_train.jsonl")
+            && out.contains("--no-verify"),
+        "{out}"
+    );
+    assert_eq!(g.commits(), 1);
 }
 
 /// The pre-commit framework, installed from PyPI into a virtual environment

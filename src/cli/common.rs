@@ -153,16 +153,21 @@ impl Session {
             config_and_schema(opts.config.as_deref(), opts.schema.as_deref(), &opts.cwd)?;
         let roles = config.matchers()?;
         if opts.staged {
-            // Sign-off ledgers of staged files are read from the work tree.
-            let work_tree = revmine::source::git::work_tree(&opts.cwd);
-            let keep =
-                |p: &str| roles.is_dataset(Path::new(p)) || roles.role(Path::new(p)) != Role::Other;
-            let inputs = revmine::source::git::staged_files(&opts.cwd, &keep)?
+            // Read through the `git` command, which honours the environment
+            // git gives a hook (GIT_INDEX_FILE, GIT_DIR...) and every index
+            // format. Sign-off ledgers of staged files are read from the work tree.
+            let keep = |p: &Path| roles.is_dataset(p) || roles.role(p) != Role::Other;
+            let staged =
+                revmine::source::git::staged_files(&opts.cwd, &keep).map_err(|e| Error::Input {
+                    message: e.to_string(),
+                })?;
+            let inputs = staged
+                .files
                 .into_iter()
                 .map(|f| {
-                    let role = roles.role(Path::new(&f.path));
-                    let origin = work_tree.as_ref().map(|w| w.join(&f.path));
-                    let input = Input::from_bytes(f.path, role, f.content);
+                    let role = roles.role(&f.path);
+                    let origin = staged.work_tree.as_ref().map(|w| w.join(&f.path));
+                    let input = Input::from_bytes(f.label, role, f.content);
                     match origin {
                         Some(o) => input.with_origin(o),
                         None => input,

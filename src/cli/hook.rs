@@ -1,4 +1,4 @@
-//! `revmine hook`: install, remove or inspect the pre-commit hook.
+//! `revmine hook`: install, remove or inspect the pre-commit and pre-merge-commit hooks.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -18,19 +18,22 @@ pub(crate) struct Flags {
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum HookAction {
-    /// Install the hook (an existing foreign hook is kept and chained).
+    /// Install the pre-commit and pre-merge-commit hooks (an existing foreign hook is kept and chained).
     #[command(
         after_help = "Examples:\n  revmine hook install                   # the repository around the working directory\n  \
         revmine hook install --repo ~/datasets\n  revmine hook install --force           # rewrite it even when up to date\n\n\
-        Then every `git commit` runs `revmine check --staged` on the staged dataset files and is blocked\n\
-        when a gate fails (`git commit --no-verify` skips it once)."
+        Then every `git commit`, and every merge git commits by itself, runs `revmine check --staged` on\n\
+        the staged dataset files and is blocked when a gate fails (`git commit --no-verify` skips it once).\n\
+        The hooks record this binary's path, so a GUI client with a minimal PATH finds it. A hook that\n\
+        husky, lefthook or the pre-commit framework wrote is left as it is: revmine says what to add to\n\
+        that manager's config instead (exit 1, nothing written)."
     )]
     Install {
         /// Rewrite revmine's hook even when it is up to date.
         #[arg(long)]
         force: bool,
     },
-    /// Remove revmine's hook and restore the one it chained, if any.
+    /// Remove revmine's hooks and restore the ones they chained, if any.
     #[command(
         after_help = "Examples:\n  revmine hook uninstall\n  revmine hook uninstall --repo ~/datasets"
     )]
@@ -50,64 +53,98 @@ pub(crate) fn command(
 ) -> anyhow::Result<Exit> {
     let (action, repo) = (&flags.action, flags.repo.as_path());
     use revmine::hook::{self, Installed, Outcome};
-    let (outcome, status) = match action {
+    let (outcomes, status) = match action {
         HookAction::Install { force } => hook::install(repo, *force)?,
         HookAction::Uninstall => hook::uninstall(repo)?,
-        HookAction::Status => (Outcome::AlreadyInstalled, hook::status(repo)?),
+        HookAction::Status => {
+            let status = hook::status(repo)?;
+            (Vec::new(), status)
+        }
     };
-    let hook_path = status.hooks_dir.join("pre-commit");
-    let said = match (action, outcome) {
-        (HookAction::Status, _) => match status.installed {
-            Installed::Revmine => format!(
-                "revmine's pre-commit hook is installed at {}",
-                hook_path.display()
+    let mut left_alone = false;
+    for (i, h) in status.hooks.iter().enumerate() {
+        let path = h.path.display();
+        let name = h.name;
+        let said = match outcomes.get(i) {
+            None => match h.installed {
+                Installed::Revmine => format!("revmine's {name} hook is installed at {path}"),
+                Installed::RevmineOutdated => format!(
+                    "an older revmine {name} hook is at {path} (`revmine hook install` updates it)"
+                ),
+                Installed::Other(_) => format!("{path} is not revmine's hook"),
+                Installed::None => {
+                    format!("no {name} hook in {}", status.hooks_dir.display())
+                }
+            },
+            Some(Outcome::Installed) => format!("installed {path}"),
+            Some(Outcome::InstalledChained) => format!(
+                "installed {path}; the hook that was there is kept as {}/{name} and runs first",
+                hook::CHAINED_DIR
             ),
-            Installed::RevmineOutdated => {
-                format!(
-                    "an older revmine hook is at {} (`revmine hook install` updates it)",
-                    hook_path.display()
-                )
+            Some(Outcome::Updated) => format!("updated {path}"),
+            Some(Outcome::AlreadyInstalled) => {
+                format!("already installed at {path} (nothing changed)")
             }
-            Installed::Other => format!("{} is not revmine's hook", hook_path.display()),
-            Installed::None => format!("no pre-commit hook in {}", status.hooks_dir.display()),
-        },
-        (_, Outcome::Installed) => format!("installed {}", hook_path.display()),
-        (_, Outcome::InstalledChained) => format!(
-            "installed {}; the hook that was there is kept as pre-commit.legacy and runs first",
-            hook_path.display()
-        ),
-        (_, Outcome::Updated) => format!("updated {}", hook_path.display()),
-        (_, Outcome::AlreadyInstalled) => format!(
-            "already installed at {} (nothing changed)",
-            hook_path.display()
-        ),
-        (_, Outcome::Removed) => format!("removed {}", hook_path.display()),
-        (_, Outcome::RemovedRestored) => {
-            format!(
-                "removed revmine's hook and restored the previous one at {}",
-                hook_path.display()
-            )
+            Some(Outcome::LeftAlone(foreign)) => {
+                left_alone = true;
+                match foreign {
+                    hook::Foreign::Manager(m) => {
+                        format!("{path} is {}'s hook; left as it is", m.name())
+                    }
+                    _ => format!(
+                        "{path} is not revmine's and finds files beside itself, so moving it would break it; left as it is (add `revmine check --staged || exit 1` to it yourself)"
+                    ),
+                }
+            }
+            Some(Outcome::NotInstalled) => {
+                left_alone = true;
+                format!("{name}: not installed either")
+            }
+            Some(Outcome::Removed) => format!("removed {path}"),
+            Some(Outcome::RemovedRestored) => {
+                format!("removed revmine's hook and restored the previous one at {path}")
+            }
+            Some(Outcome::Absent) => format!(
+                "no revmine {name} hook in {} (nothing changed)",
+                status.hooks_dir.display()
+            ),
+            Some(Outcome::ForeignLeftAlone) => {
+                format!("{path} is not revmine's hook; left alone")
+            }
+        };
+        writeln!(out, "{said}")?;
+        if matches!(h.installed, Installed::Revmine | Installed::RevmineOutdated) {
+            if let Some(chained) = &h.chained {
+                writeln!(out, "  chained: {} runs first", chained.display())?;
+            }
+            if matches!(action, HookAction::Status) {
+                match &h.revmine {
+                    Some(bin) if bin.is_file() => writeln!(out, "  runs {}", bin.display())?,
+                    Some(bin) => writeln!(
+                        out,
+                        "  runs the revmine on PATH: {} (recorded at install) is gone; `revmine hook install` records this one",
+                        bin.display()
+                    )?,
+                    None => writeln!(out, "  runs the revmine on PATH")?,
+                }
+            }
         }
-        (_, Outcome::NotInstalled) => format!(
-            "no revmine hook in {} (nothing changed)",
-            status.hooks_dir.display()
-        ),
-        (_, Outcome::ForeignLeftAlone) => {
-            format!("{} is not revmine's hook; left alone", hook_path.display())
-        }
-    };
-    writeln!(out, "{said}")?;
-    if status.chained
-        && matches!(
-            status.installed,
-            Installed::Revmine | Installed::RevmineOutdated
-        )
-    {
+    }
+    if left_alone {
         writeln!(
             out,
-            "chained: {} runs first",
-            status.hooks_dir.join("pre-commit.legacy").display()
+            "nothing was installed: revmine never moves a hook it would break"
         )?;
     }
-    Ok(Exit::Ok)
+    if !matches!(action, HookAction::Uninstall) {
+        for m in &status.managers {
+            writeln!(
+                out,
+                "this repository uses {}: to run revmine through it, {}",
+                m.name(),
+                hook::advice(*m)
+            )?;
+        }
+    }
+    Ok(if left_alone { Exit::Failed } else { Exit::Ok })
 }

@@ -935,14 +935,6 @@ pub fn slashed(p: &Path) -> String {
         .join("/")
 }
 
-/// The work tree of the repository around `dir`, if it has one.
-pub fn work_tree(dir: &Path) -> Option<PathBuf> {
-    Repository::discover(dir)
-        .ok()?
-        .workdir()
-        .map(Path::to_path_buf)
-}
-
 /// `user.name` from the git config of the repository around `dir`, else the
 /// user's global config: the default name on a sign-off.
 pub fn user_name(dir: &Path) -> Option<String> {
@@ -959,56 +951,254 @@ pub fn user_name(dir: &Path) -> Option<String> {
 /// A file as the index holds it: what the next commit would contain.
 #[derive(Debug, Clone)]
 pub struct Staged {
-    /// Path from the repository root.
-    pub path: String,
+    /// Path from the top of the work tree, byte for byte as git stores it
+    /// (a name need not be UTF-8).
+    pub path: PathBuf,
+    /// `path` for reports: as UTF-8, a byte that is not shown as U+FFFD.
+    pub label: String,
     pub content: Vec<u8>,
 }
 
-/// The files staged for the next commit (added, copied, modified, renamed;
-/// not deleted) whose path `keep` accepts, read from the index rather than
-/// the work tree, so a partially staged file is judged as it will be committed.
-pub fn staged_files(dir: &Path, keep: &dyn Fn(&str) -> bool) -> Result<Vec<Staged>, GitError> {
-    let repo = Repository::discover(dir).map_err(|source| GitError::NotARepo {
-        path: dir.to_path_buf(),
-        source,
-    })?;
-    let err = |source| GitError::Walk {
-        path: dir.to_path_buf(),
-        commit: "the index".into(),
-        source,
-    };
-    let index = repo.index().map_err(err)?;
-    let head = match repo.head() {
-        Ok(h) => Some(h.peel_to_tree().map_err(err)?),
-        Err(e) if matches!(e.code(), ErrorCode::UnbornBranch | ErrorCode::NotFound) => None,
-        Err(e) => return Err(err(e)),
-    };
-    let mut opts = DiffOptions::new();
-    opts.skip_binary_check(true);
-    let diff = repo
-        .diff_tree_to_index(head.as_ref(), Some(&index), Some(&mut opts))
-        .map_err(err)?;
-    let mut out = Vec::new();
-    for delta in diff.deltas() {
-        if delta.status() == Delta::Deleted || kind_of(delta.new_file().mode()) != Kind::File {
-            continue;
-        }
-        let Some(path) = delta.new_file().path().and_then(Path::to_str) else {
-            continue;
-        };
-        if !keep(path) {
-            continue;
-        }
-        let blob = repo.find_blob(delta.new_file().id()).map_err(err)?;
-        out.push(Staged {
-            path: path.to_string(),
-            content: blob.content().to_vec(),
-        });
-    }
-    Ok(out)
+/// What [`staged_files`] found: the files, and the work tree they belong to
+/// (`None` in a repository without one), where their sign-off ledgers lie.
+#[derive(Debug, Clone, Default)]
+pub struct StagedFiles {
+    pub work_tree: Option<PathBuf>,
+    pub files: Vec<Staged>,
 }
 
-/// Whether `dir` is the top of a git repository (not merely inside one).
+/// Why the index could not be read through the `git` command.
+#[derive(Debug, thiserror::Error)]
+pub enum IndexError {
+    #[error("cannot run `git` in `{}` to read the staged files: {source} (is git installed and on PATH?)", dir.display())]
+    Spawn {
+        dir: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot read the staged files in `{}`: `git {command}` failed: {stderr}", dir.display())]
+    Failed {
+        dir: PathBuf,
+        command: String,
+        stderr: String,
+    },
+    #[error("cannot read the staged files in `{}`: `git {command}` gave output revmine cannot parse ({what})", dir.display())]
+    Output {
+        dir: PathBuf,
+        command: String,
+        what: String,
+    },
+}
+
+/// The files staged for the next commit (added, copied, modified, renamed,
+/// or turned into a regular file; not deleted, not intent-to-add entries,
+/// not symlinks or submodules) whose path `keep` accepts, as the index holds
+/// them, so a partially staged file is judged as it will be committed.
+///
+/// The index is read by the `git` command run in `dir`, which inherits the
+/// environment git gives a hook: `GIT_INDEX_FILE` (the temporary index of
+/// `git commit -a`, `git commit PATH`, `git commit -i PATH`), `GIT_DIR`,
+/// `GIT_WORK_TREE`, `GIT_OBJECT_DIRECTORY`, `GIT_CONFIG_GLOBAL` (so
+/// `safe.directory` set there counts), and it reads every index and
+/// repository format git does (split and sparse index, SHA-256 object
+/// names), which libgit2 does not. `dir` must be the process's working
+/// directory or below it when those variables hold relative paths (git
+/// sets `GIT_INDEX_FILE=.git/index` for a plain `git commit`).
+///
+/// Three commands at most, whatever the number of files: `git diff --cached`
+/// lists the changes against HEAD (git-diff(1), raw format; an unborn
+/// branch compares with the empty tree) and, only when `keep` takes some,
+/// `git cat-file --batch` (git-cat-file(1)) reads their blobs while `git
+/// rev-parse --show-toplevel` names the work tree.
+pub fn staged_files(dir: &Path, keep: &dyn Fn(&Path) -> bool) -> Result<StagedFiles, IndexError> {
+    use std::os::unix::ffi::OsStrExt;
+    const DIFF: &[&str] = &[
+        "diff",
+        "--cached",
+        "--raw",
+        "-z",
+        "--no-abbrev",
+        "--no-renames",
+        "--no-relative",
+        "--no-ext-diff",
+        "--no-color",
+        "--ita-invisible-in-index",
+        "--diff-filter=d",
+    ];
+    let listed = git_output(dir, DIFF, None).map_err(|e| match e {
+        // Outside a repository `git diff` turns into `git diff --no-index`,
+        // which knows no --cached and prints its whole usage.
+        IndexError::Failed {
+            dir,
+            command,
+            stderr,
+        } if stderr.contains("--no-index") => IndexError::Failed {
+            dir,
+            command,
+            stderr: "not inside a git repository that git will open (`git status` there \
+                         says why, e.g. the repository's owner needs a safe.directory entry)"
+                .into(),
+        },
+        e => e,
+    })?;
+    let wanted = parse_raw_diff(&listed).map_err(|what| IndexError::Output {
+        dir: dir.to_path_buf(),
+        command: DIFF[..2].join(" "),
+        what,
+    })?;
+    let wanted: Vec<(PathBuf, String)> = wanted
+        .into_iter()
+        .map(|(path, oid)| (PathBuf::from(std::ffi::OsStr::from_bytes(&path)), oid))
+        .filter(|(path, _)| keep(path))
+        .collect();
+    if wanted.is_empty() {
+        return Ok(StagedFiles::default());
+    }
+    // Asked for now, read after the blobs: the two commands overlap.
+    let top = git_command(dir, &["rev-parse", "--show-toplevel"])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .ok();
+    let mut ids = String::new();
+    for (_, oid) in &wanted {
+        ids.push_str(oid);
+        ids.push('\n');
+    }
+    const CAT: &[&str] = &["cat-file", "--batch"];
+    let batch = git_output(dir, CAT, Some(ids.into_bytes()))?;
+    let blobs = parse_batch(&batch, wanted.len()).map_err(|what| IndexError::Output {
+        dir: dir.to_path_buf(),
+        command: CAT[..2].join(" "),
+        what,
+    })?;
+    let work_tree = top
+        .and_then(|child| child.wait_with_output().ok())
+        .filter(|out| out.status.success())
+        .and_then(|out| {
+            let line = out.stdout.strip_suffix(b"\n").unwrap_or(&out.stdout);
+            (!line.is_empty()).then(|| PathBuf::from(std::ffi::OsStr::from_bytes(line)))
+        });
+    let files = wanted
+        .into_iter()
+        .zip(blobs)
+        .map(|((path, _), content)| Staged {
+            label: path.to_string_lossy().into_owned(),
+            path,
+            content,
+        })
+        .collect();
+    Ok(StagedFiles { work_tree, files })
+}
+
+/// `git ARGS` in `dir`, no pager, no prompts, nothing optional locked:
+/// git-config(1) `GIT_OPTIONAL_LOCKS=0` keeps a read from refreshing the
+/// index while `git commit` holds its lock.
+fn git_command(dir: &Path, args: &[&str]) -> std::process::Command {
+    let mut cmd = std::process::Command::new("git");
+    cmd.current_dir(dir)
+        .env("GIT_OPTIONAL_LOCKS", "0")
+        .env("GIT_TERMINAL_PROMPT", "0")
+        .args(args);
+    cmd
+}
+
+/// Runs `git ARGS` in `dir` with `input` on its standard input; its standard
+/// output, or its standard error as the error.
+fn git_output(dir: &Path, args: &[&str], input: Option<Vec<u8>>) -> Result<Vec<u8>, IndexError> {
+    use std::io::Write;
+    use std::process::Stdio;
+    let spawn = |source| IndexError::Spawn {
+        dir: dir.to_path_buf(),
+        source,
+    };
+    let mut child = git_command(dir, args)
+        .stdin(if input.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(spawn)?;
+    // Written from a thread: a large answer must not wait for the question.
+    let writer = match (input, child.stdin.take()) {
+        (Some(bytes), Some(mut stdin)) => Some(std::thread::spawn(move || {
+            // A failed write shows as a short answer, reported below.
+            let _ = stdin.write_all(&bytes);
+        })),
+        _ => None,
+    };
+    let out = child.wait_with_output().map_err(spawn)?;
+    if let Some(w) = writer {
+        let _ = w.join();
+    }
+    if !out.status.success() {
+        return Err(IndexError::Failed {
+            dir: dir.to_path_buf(),
+            // `diff --cached`, `cat-file --batch`: the options are noise here.
+            command: args.iter().take(2).copied().collect::<Vec<_>>().join(" "),
+            stderr: String::from_utf8_lossy(&out.stderr).trim().to_string(),
+        });
+    }
+    Ok(out.stdout)
+}
+
+/// The (path, new object name) of each regular file in `git diff --raw -z
+/// --no-renames` output: records `:MODE MODE OID OID STATUS\0PATH\0`
+/// (git-diff(1), "Raw output format"). Symlinks, submodules, deletions and
+/// unmerged entries (an all-zero new object name) are left out.
+fn parse_raw_diff(out: &[u8]) -> Result<Vec<(Vec<u8>, String)>, String> {
+    let mut files = Vec::new();
+    let mut parts = out.split(|b| *b == 0);
+    while let Some(head) = parts.next() {
+        if head.is_empty() {
+            continue; // the split after the last NUL
+        }
+        let head =
+            std::str::from_utf8(head).map_err(|_| "a record head is not text".to_string())?;
+        let fields: Vec<&str> = head.trim_start_matches(':').split(' ').collect();
+        let [_, new_mode, _, new_oid, status] = fields[..] else {
+            return Err(format!("unexpected record `{head}`"));
+        };
+        let path = parts
+            .next()
+            .filter(|p| !p.is_empty())
+            .ok_or_else(|| format!("record `{head}` names no path"))?;
+        let regular = matches!(new_mode, "100644" | "100755");
+        let exists = new_oid.bytes().any(|b| b != b'0');
+        if regular && exists && !status.starts_with(['D', 'U']) {
+            files.push((path.to_vec(), new_oid.to_string()));
+        }
+    }
+    Ok(files)
+}
+
+/// The contents in `git cat-file --batch` output, in order: each object is
+/// `OID SP TYPE SP SIZE LF CONTENT LF`, or `OID SP missing LF` (git-cat-file(1)).
+fn parse_batch(mut out: &[u8], count: usize) -> Result<Vec<Vec<u8>>, String> {
+    let mut blobs = Vec::with_capacity(count);
+    while blobs.len() < count {
+        let end = memchr::memchr(b'\n', out).ok_or("the answer ends early")?;
+        let head = String::from_utf8_lossy(&out[..end]).into_owned();
+        let size = match head.split(' ').collect::<Vec<_>>()[..] {
+            [_, "blob", size] => size
+                .parse::<usize>()
+                .map_err(|_| format!("bad size in `{head}`"))?,
+            _ => return Err(format!("not a blob: `{head}`")),
+        };
+        let body = &out[end + 1..];
+        if body.len() < size + 1 {
+            return Err(format!("`{head}`: the content ends early"));
+        }
+        blobs.push(body[..size].to_vec());
+        out = &body[size + 1..];
+    }
+    Ok(blobs)
+}
+
 /// The path inside its repository (`/`-separated) of `file` when git tracks
 /// it (it is in the index of the repository whose work tree holds it);
 /// `None` when it is in no repository, untracked, or cannot be told.
@@ -1025,6 +1215,7 @@ pub fn tracked_path(file: &Path) -> Option<String> {
     index.get_path(&inside, 0).map(|_| slashed(&inside))
 }
 
+/// Whether `dir` is the top of a git repository (not merely inside one).
 pub fn is_repo(dir: &Path) -> bool {
     Repository::open(dir).is_ok()
 }
@@ -1075,4 +1266,49 @@ pub fn files_at(
         .into_iter()
         .map(|(path, id)| (path, reader.text(id)))
         .collect())
+}
+
+#[cfg(test)]
+mod staged_tests {
+    use super::{parse_batch, parse_raw_diff};
+
+    #[test]
+    fn raw_diff_keeps_regular_files_by_their_bytes() {
+        let z = "0".repeat(40);
+        let (a, b) = ("a".repeat(40), "b".repeat(64));
+        let mut out = Vec::new();
+        for (head, path) in [
+            (format!(":100644 100644 {a} {a} M"), &b"x_train.jsonl"[..]),
+            (format!(":000000 100755 {z} {b} A"), b"caf\xe9.jsonl"),
+            (format!(":000000 120000 {z} {a} A"), b"link.jsonl"),
+            (format!(":000000 160000 {z} {a} A"), b"sub"),
+            (format!(":100644 000000 {a} {z} U"), b"conflicted.jsonl"),
+        ] {
+            out.extend_from_slice(head.as_bytes());
+            out.push(0);
+            out.extend_from_slice(path);
+            out.push(0);
+        }
+        let files = parse_raw_diff(&out).expect("parses");
+        assert_eq!(
+            files,
+            vec![
+                (b"x_train.jsonl".to_vec(), a.clone()),
+                (b"caf\xe9.jsonl".to_vec(), b.clone())
+            ]
+        );
+        assert!(parse_raw_diff(format!(":100644 100644 {a} {a} M\0").as_bytes()).is_err());
+        assert_eq!(parse_raw_diff(b"").expect("empty"), vec![]);
+    }
+
+    #[test]
+    fn batch_answers_are_cut_by_their_sizes() {
+        let out = b"aaa blob 3\nx\ny\nbbb blob 0\n\n";
+        assert_eq!(
+            parse_batch(out, 2).expect("parses"),
+            vec![b"x\ny".to_vec(), Vec::new()]
+        );
+        assert!(parse_batch(b"aaa missing\n", 1).is_err());
+        assert!(parse_batch(b"aaa blob 9\nshort\n", 1).is_err());
+    }
 }
