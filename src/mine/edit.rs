@@ -31,6 +31,12 @@ pub struct Prose {
     /// Where blocks (paragraphs, list items, headings, code blocks, table
     /// rows) end: word counts from the start, ascending.
     pub block_ends: Vec<usize>,
+    /// Where sentences end (Unicode sentence boundaries, UAX #29, within
+    /// each block; every block end is one): word counts, ascending.
+    pub sentence_ends: Vec<usize>,
+    /// For each word, the inline code span or link text it is in (a number
+    /// unique within the text), or 0 for plain prose.
+    pub spans: Vec<u32>,
 }
 
 fn re(pattern: &str) -> Option<Regex> {
@@ -45,6 +51,11 @@ static BARE_URL: LazyLock<Option<Regex>> =
 pub fn prose(markdown: &str) -> Prose {
     let mut out = Prose::default();
     let mut text = String::new();
+    // Inline code spans and link texts of the open block: byte ranges of
+    // `text` and their ids.
+    let mut spans: Vec<(usize, usize, u32)> = Vec::new();
+    let mut next_span = 0u32;
+    let mut link_start: Option<usize> = None;
     let mut image_depth = 0usize;
     // Inside an HTML comment that spans events (lines of an HTML block).
     let mut in_comment = false;
@@ -58,8 +69,26 @@ pub fn prose(markdown: &str) -> Prose {
             }
             Event::End(TagEnd::Image) => image_depth = image_depth.saturating_sub(1),
             _ if image_depth > 0 => {}
-            Event::Start(Tag::Link { dest_url, .. }) => out.urls.push(dest_url.to_string()),
-            Event::Text(t) | Event::Code(t) => match BARE_URL.as_ref() {
+            Event::Start(Tag::Link { dest_url, .. }) => {
+                out.urls.push(dest_url.to_string());
+                link_start = Some(text.len());
+            }
+            Event::End(TagEnd::Link) => {
+                if let Some(start) = link_start.take() {
+                    next_span += 1;
+                    spans.push((start, text.len(), next_span));
+                }
+                text.push(' ');
+            }
+            Event::Code(t) => {
+                text.push(' ');
+                let start = text.len();
+                text.push_str(&t);
+                next_span += 1;
+                spans.push((start, text.len(), next_span));
+                text.push(' ');
+            }
+            Event::Text(t) => match BARE_URL.as_ref() {
                 Some(url) => {
                     let mut at = 0;
                     for m in url.find_iter(&t) {
@@ -85,11 +114,11 @@ pub fn prose(markdown: &str) -> Prose {
                 | TagEnd::TableHead
                 | TagEnd::List(_)
                 | TagEnd::HtmlBlock,
-            ) => out.end_block(&mut text),
+            ) => out.end_block(&mut text, &mut spans),
             _ => {}
         }
     }
-    out.end_block(&mut text);
+    out.end_block(&mut text, &mut spans);
     out
 }
 
@@ -121,10 +150,24 @@ fn html_text(html: &str, in_comment: &mut bool, text: &mut String) {
 }
 
 impl Prose {
-    fn end_block(&mut self, text: &mut String) {
+    fn end_block(&mut self, text: &mut String, spans: &mut Vec<(usize, usize, u32)>) {
         let before = self.words.len();
-        self.words.extend(text.unicode_words().map(str::to_string));
+        for (at, sentence) in text.split_sentence_bound_indices() {
+            for (i, word) in sentence.unicode_word_indices() {
+                let at = at + i;
+                let span = spans
+                    .iter()
+                    .find(|(start, end, _)| (*start..*end).contains(&at))
+                    .map_or(0, |s| s.2);
+                self.words.push(word.to_string());
+                self.spans.push(span);
+            }
+            if self.sentence_ends.last() != Some(&self.words.len()) && self.words.len() > before {
+                self.sentence_ends.push(self.words.len());
+            }
+        }
         text.clear();
+        spans.clear();
         if self.words.len() > before {
             self.block_ends.push(self.words.len());
         }
@@ -320,9 +363,12 @@ fn stem(w: &str) -> String {
 /// `url_only` and `markup_only` (prose views equal; URLs changed or not),
 /// `link_list_churn` (every changed line is a link entry), `list_churn`
 /// (list items removed or swapped, none revised: [`list_churn`]), `placeholder`
-/// (a stub rejected side), `rename_only` (one substitution of at most 3
-/// words repeated at 2 or more places), `append_only` (unless
-/// `keep_append_only`), then the size filters `edit_below_min_words`,
+/// (a stub rejected side), `rename_only` (one or two substitutions of at
+/// most 3 words, each repeated at 2 or more places, and at most
+/// [`GROWTH_TWEAK_WORDS`] other words changed), `append_only` (whole
+/// sentences or blocks added; unless `keep_append_only`), `link_list_churn`
+/// again for whole code spans or links added to a sentence
+/// ([`enumeration_growth`]), then the size filters `edit_below_min_words`,
 /// `edit_above_max_similarity`, `edit_below_min_similarity`. The drops
 /// that need more than the two texts are the caller's: `moved` ([`moved`]),
 /// `reverted` and `duplicate` (the unit's history and the run).
@@ -330,8 +376,9 @@ pub fn judge(rejected: &str, chosen: &str, filters: &EditFilters) -> Judgement {
     let (r, c) = (prose(rejected), prose(chosen));
     let ops = word_ops(&r.words, &c.words);
     let (mut added, mut removed, mut hunks) = (0usize, 0usize, 0usize);
-    let mut substitutions: Vec<(Vec<String>, Vec<String>)> = Vec::new();
-    let mut only_replacements = true;
+    // Short replacements (at most 3 words each side), by what they replace
+    // (stemmed): (substitution, times seen, words changed).
+    let mut substitutions: Vec<((Vec<String>, Vec<String>), usize, usize)> = Vec::new();
     for op in &ops {
         let (old, new) = (op.old_range(), op.new_range());
         if let DiffOp::Equal { .. } = op {
@@ -340,22 +387,30 @@ pub fn judge(rejected: &str, chosen: &str, filters: &EditFilters) -> Judgement {
         hunks += 1;
         removed += old.len();
         added += new.len();
-        if let DiffOp::Replace { .. } = op {
-            if old.len() <= 3 && new.len() <= 3 {
-                let sub = (
-                    r.words[old].iter().map(|w| stem(w)).collect(),
-                    c.words[new].iter().map(|w| stem(w)).collect(),
-                );
-                if !substitutions.contains(&sub) {
-                    substitutions.push(sub);
+        if let DiffOp::Replace { .. } = op
+            && old.len() <= 3
+            && new.len() <= 3
+        {
+            let words = old.len() + new.len();
+            let sub = (
+                r.words[old].iter().map(|w| stem(w)).collect::<Vec<_>>(),
+                c.words[new].iter().map(|w| stem(w)).collect::<Vec<_>>(),
+            );
+            match substitutions.iter_mut().find(|(s, _, _)| *s == sub) {
+                Some(seen) => {
+                    seen.1 += 1;
+                    seen.2 += words;
                 }
-            } else {
-                only_replacements = false;
+                None => substitutions.push((sub, 1, words)),
             }
-        } else {
-            only_replacements = false;
         }
     }
+    // Words changed by substitutions made at 2 or more places.
+    let renamed: usize = substitutions
+        .iter()
+        .filter(|(_, times, _)| *times >= 2)
+        .map(|(_, _, words)| words)
+        .sum();
     let similarity = f64::from(similar::diff_ratio(&ops, r.words.len(), c.words.len()));
     let (rejected_hash, chosen_hash) = (words_hash(&r.words), words_hash(&c.words));
     let judgement = |outcome| Judgement {
@@ -401,22 +456,35 @@ pub fn judge(rejected: &str, chosen: &str, filters: &EditFilters) -> Judgement {
     {
         return judgement(Err("placeholder"));
     }
-    if only_replacements && hunks >= 2 && substitutions.len() == 1 {
+    // One or two terms replaced throughout (epoch → edition, PR → pull
+    // request), and at most GROWTH_TWEAK_WORDS other words changed (a typo
+    // fixed on the way: rfcs-36 and rfcs-49 of the 43277ca sheet).
+    let repeated = substitutions.iter().filter(|(_, t, _)| *t >= 2).count();
+    if (1..=2).contains(&repeated) && added + removed - renamed <= GROWTH_TWEAK_WORDS {
         return judgement(Err("rename_only"));
     }
-    // Growth: whole new blocks (paragraphs, list items, subsections) added
-    // anywhere, and at most GROWTH_TWEAK_WORDS other words changed.
-    let block_edge = |at: usize| at == 0 || c.block_ends.binary_search(&at).is_ok();
-    let block_words: usize = ops
+    // Growth: whole new sentences or blocks (paragraphs, list items,
+    // subsections) added anywhere, and at most GROWTH_TWEAK_WORDS other
+    // words changed. Read on the labelled sheet of 43277ca, a sentence
+    // tacked on to a paragraph or an item was append_only to the reader as
+    // surely as a new item (rfcs-23, knowledge-30, knowledge-47).
+    let edge = |at: usize| at == 0 || c.sentence_ends.binary_search(&at).is_ok();
+    let grown_words: usize = ops
         .iter()
         .filter_map(|op| match *op {
             DiffOp::Insert {
                 new_index, new_len, ..
-            } if block_edge(new_index) && block_edge(new_index + new_len) => Some(new_len),
+            } if edge(new_index) && edge(new_index + new_len) => Some(new_len),
             _ => None,
         })
         .sum();
-    let append = rn > 0 && block_words > 0 && added + removed - block_words <= GROWTH_TWEAK_WORDS;
+    let append = rn > 0 && grown_words > 0 && added + removed - grown_words <= GROWTH_TWEAK_WORDS;
+    // Naming more tools: whole inline code spans or links added to a
+    // sentence (`ss`, `tcpdump` → `ss`, `tcpdump`, `ngrep`), at most one
+    // plain word besides ("and") and at most one removed.
+    if !append && removed <= 1 && added > 0 && enumeration_growth(&ops, &c) {
+        return judgement(Err("link_list_churn"));
+    }
     if append && !filters.keep_append_only {
         return judgement(Err("append_only"));
     }
@@ -440,6 +508,35 @@ pub fn judge(rejected: &str, chosen: &str, filters: &EditFilters) -> Judgement {
         Edit::Rewrite
     };
     judgement(Ok(edit))
+}
+
+/// Are the words inserted whole inline code spans or link texts (each span
+/// begins and ends inside an insertion), with at most one plain word among
+/// them? `ops` is the word diff into `chosen`.
+fn enumeration_growth(ops: &[DiffOp], chosen: &Prose) -> bool {
+    let span = |i: usize| chosen.spans.get(i).copied().unwrap_or(0);
+    let mut plain = 0;
+    let mut named = 0;
+    for op in ops {
+        let range = match op {
+            DiffOp::Equal { .. } | DiffOp::Delete { .. } => continue,
+            _ => op.new_range(),
+        };
+        let (start, end) = (range.start, range.end);
+        for i in range {
+            match span(i) {
+                0 => plain += 1,
+                _ => named += 1,
+            }
+        }
+        // a span cut by the insertion's edge was edited, not added
+        let cut_start = start > 0 && span(start) != 0 && span(start - 1) == span(start);
+        let cut_end = end < chosen.words.len() && span(end - 1) != 0 && span(end) == span(end - 1);
+        if cut_start || cut_end {
+            return false;
+        }
+    }
+    named > 0 && plain <= 1
 }
 
 /// Hash of words, case folded (a prose view's, or a prompt's).
@@ -692,6 +789,77 @@ mod tests {
                 &format!("{old}- Stretch\n- Sleep eight hours a night\n")
             ),
             "append_only"
+        );
+    }
+
+    #[test]
+    fn a_sentence_tacked_on_is_growth_and_a_clause_inside_one_is_not() {
+        let base = "Stabilise the flag first. Then document it for users.";
+        assert_eq!(
+            class(
+                base,
+                &format!("{base} This can be resolved during stabilization.")
+            ),
+            "append_only"
+        );
+        assert_eq!(
+            class(
+                base,
+                "Stabilise the flag first. This can wait a release. Then document it for users."
+            ),
+            "append_only"
+        );
+        assert_ne!(
+            class(
+                base,
+                "Stabilise the flag first, once the lint has shipped for a release. Then document it for users."
+            ),
+            "append_only"
+        );
+    }
+
+    #[test]
+    fn more_tools_named_in_a_sentence_are_link_list_churn_and_a_code_fix_is_not() {
+        let base = "For network debugging use `ss` and `tcpdump` on the host.";
+        assert_eq!(
+            class(
+                base,
+                "For network debugging use `ss`, `tcpdump` and `ngrep` on the host."
+            ),
+            "link_list_churn"
+        );
+        assert_eq!(
+            class(
+                base,
+                "For network debugging use `ss`, [mtr](https://example.org/mtr) and `tcpdump` on the host."
+            ),
+            "link_list_churn"
+        );
+        // a fix inside an existing code span is an edit of it
+        let code = "Call `make_iter()` to get the fallback iterator for the slice.";
+        assert_ne!(
+            class(
+                code,
+                "Call `make_iter(slice: &[T]) -> Iter` to get the fallback iterator for the slice."
+            ),
+            "link_list_churn"
+        );
+    }
+
+    #[test]
+    fn a_term_replaced_throughout_with_a_typo_fixed_is_rename_only() {
+        let old = "Open a PR for the change. Each PR needs a review, and a PR that \
+                   touches the parser needs two. Teh bot merges it.";
+        let new = "Open a pull request for the change. Each pull request needs a review, \
+                   and a pull request that touches the parser needs two. The bot merges it.";
+        assert_eq!(class(old, new), "rename_only");
+        // one replacement alone is a correction, not a rename
+        assert_ne!(
+            class(
+                "Each PR needs one review before merging into the main branch of the project.",
+                "Each PR needs two reviews before merging into the main branch of the project."
+            ),
+            "rename_only"
         );
     }
 

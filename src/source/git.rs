@@ -1215,9 +1215,11 @@ pub fn tracked_path(file: &Path) -> Option<String> {
     index.get_path(&inside, 0).map(|_| slashed(&inside))
 }
 
-/// Whether `dir` is the top of a git repository (not merely inside one).
+/// Whether `dir` is the top of a git repository (not merely inside one),
+/// as [`open_repo`] opens it (a SHA-256 repository is one, which
+/// [`files_at`] then names in its error).
 pub fn is_repo(dir: &Path) -> bool {
-    Repository::open(dir).is_ok()
+    matches!(open_repo(dir), Ok(_) | Err(GitError::Sha256 { .. }))
 }
 
 /// A file at a revision: its path and its text, or why it is not text.
@@ -1231,10 +1233,7 @@ pub fn files_at(
     keep: &dyn Fn(&str) -> bool,
     max_bytes: u64,
 ) -> Result<Vec<FileAt>, GitError> {
-    let repo = Repository::open(dir).map_err(|source| GitError::NotARepo {
-        path: dir.to_path_buf(),
-        source,
-    })?;
+    let repo = open_repo(dir)?;
     let rev_name = rev.unwrap_or("HEAD");
     let tree = repo
         .revparse_single(rev_name)
