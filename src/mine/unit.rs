@@ -127,6 +127,14 @@ pub const DEFAULT_GENERIC_HEADINGS: &[&str] = &[
     "appendix",
     "description",
     "abstract",
+    // A diary's or log's headings name a time, not a topic ("March 2018:
+    // Changes" on the personal wiki of the quality harness).
+    "diary",
+    "journal",
+    "log",
+    "changes",
+    "updates",
+    "news",
 ];
 
 /// Sections that point elsewhere or carry boilerplate rather than answer a
@@ -905,11 +913,12 @@ mod tests {
 
     #[test]
     fn dated_entries_get_title() {
-        let text =
-            "# Journal\n\n## 2026-11-03\nImport stalled.\n\n## 2026-11-04: Fixed\nRetry added.\n";
+        let text = "# Import pipeline\n\n## 2026-11-03\nImport stalled.\n\n## 2026-11-04: Fixed\nRetry added.\n";
         let got = units(text, "j.md");
-        assert_eq!(got[0].prompt, "Journal: 2026-11-03");
-        assert_eq!(got[1].prompt, "Journal: 2026-11-04: Fixed");
+        assert_eq!(got[0].prompt, "Import pipeline: 2026-11-03");
+        assert_eq!(got[1].prompt, "Import pipeline: 2026-11-04: Fixed");
+        // a diary names only times: no prompt
+        assert!(units("# Journal\n\n## 2026-11-03\nSlept.\n", "journal.md").is_empty());
     }
 
     #[test]
