@@ -1230,6 +1230,19 @@ fn loose_hash(text: &str) -> u64 {
     let mut hasher = xxhash_rust::xxh3::Xxh3::new();
     let mut buf = [0u8; 256];
     let mut len = 0;
+    if text.is_ascii() {
+        // The common case, a byte at a time: the same bytes as below.
+        for &b in text.as_bytes().iter().filter(|b| b.is_ascii_alphanumeric()) {
+            if len == buf.len() {
+                hasher.update(&buf);
+                len = 0;
+            }
+            buf[len] = b;
+            len += 1;
+        }
+        hasher.update(&buf[..len]);
+        return hasher.digest();
+    }
     for c in text.chars().filter(|c| c.is_alphanumeric()) {
         if len + 4 > buf.len() {
             hasher.update(&buf[..len]);
