@@ -1,0 +1,156 @@
+//! The content behind a Git LFS pointer, read through the `git lfs` the user
+//! has installed (`git lfs smudge`, which is what `git checkout` runs): from
+//! the local LFS store, or downloaded as a checkout would. revmine does not
+//! talk to LFS servers itself.
+
+use std::fs::File;
+use std::io::{self, Read, Seek};
+use std::path::Path;
+use std::process::{Child, ChildStdout, Command, Stdio};
+
+/// Streams the content of the pointer file `file` through `git lfs smudge`,
+/// run in the file's folder. `Err` says why it cannot start (git-lfs not
+/// installed); a smudge that fails later (object not fetched, not a
+/// repository) fails the read, with git-lfs's reason.
+pub fn smudge(file: &Path) -> Result<Box<dyn Read + Send>, String> {
+    let dir = match file.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let name = file.file_name().unwrap_or(file.as_os_str());
+    let quiet = |args: &[&str]| {
+        Command::new("git")
+            .args(args)
+            .current_dir(dir)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .map(|s| s.success())
+    };
+    match quiet(&["lfs", "version"]) {
+        Err(e) => return Err(format!("git cannot be run ({e}), so neither can git-lfs")),
+        Ok(false) => return Err("git-lfs is not installed (https://git-lfs.com)".into()),
+        Ok(true) => {}
+    }
+    // outside a repository smudge prints its complaint where the content would be
+    if !quiet(&["rev-parse", "--git-dir"]).unwrap_or(false) {
+        return Err("it is not in a git repository, where git-lfs would find its content".into());
+    }
+    let pointer = File::open(file).map_err(|e| format!("cannot read the pointer: {e}"))?;
+    // stderr to a file, not a pipe: nothing reads it until the end
+    let errors = tempfile::tempfile().map_err(|e| format!("cannot make a temporary file: {e}"))?;
+    let errors_for_child = errors
+        .try_clone()
+        .map_err(|e| format!("cannot make a temporary file: {e}"))?;
+    let mut child = Command::new("git")
+        .args(["lfs", "smudge", "--"])
+        .arg(name)
+        .current_dir(dir)
+        // fail rather than wait for a password nobody will type
+        .env("GIT_TERMINAL_PROMPT", "0")
+        .stdin(pointer)
+        .stdout(Stdio::piped())
+        .stderr(errors_for_child)
+        .spawn()
+        .map_err(|e| format!("cannot run `git lfs smudge`: {e}"))?;
+    let stdout = child
+        .stdout
+        .take()
+        .ok_or_else(|| "`git lfs smudge` has no output".to_string())?;
+    Ok(Box::new(Smudged {
+        child,
+        stdout,
+        errors,
+        done: false,
+    }))
+}
+
+/// The output of a running `git lfs smudge`; its end is an error unless the
+/// process succeeded.
+struct Smudged {
+    child: Child,
+    stdout: ChildStdout,
+    errors: File,
+    done: bool,
+}
+
+impl Read for Smudged {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.stdout.read(buf)?;
+        if n > 0 || buf.is_empty() || self.done {
+            return Ok(n);
+        }
+        self.done = true;
+        let status = self.child.wait()?;
+        if status.success() {
+            return Ok(0);
+        }
+        let mut said = String::new();
+        self.errors.rewind()?;
+        (&self.errors)
+            .take(64 * 1024)
+            .read_to_string(&mut said)
+            .ok();
+        Err(io::Error::other(format!(
+            "`git lfs smudge` could not give the content ({status}): {}",
+            reason(&said)
+        )))
+    }
+}
+
+impl Drop for Smudged {
+    fn drop(&mut self) {
+        if !self.done {
+            self.child.kill().ok();
+            self.child.wait().ok();
+        }
+    }
+}
+
+/// git-lfs's reason in one line: its `Error…` lines, or the first thing it said.
+fn reason(stderr: &str) -> String {
+    let lines: Vec<&str> = stderr
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    let errors: Vec<&str> = lines
+        .iter()
+        .copied()
+        .filter(|l| l.starts_with("Error ") || l.starts_with("Error:") || l.starts_with("fatal:"))
+        .collect();
+    let said = if errors.is_empty() {
+        lines
+            .first()
+            .copied()
+            .unwrap_or("it said nothing")
+            .to_string()
+    } else {
+        errors.join("; ")
+    };
+    let mut said: String = said.chars().filter(|c| !c.is_control()).take(300).collect();
+    if said.len() >= 300 {
+        said.push('…');
+    }
+    said
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_reason_is_git_lfs_own_error_line() {
+        let stderr = "Downloading train.jsonl (55 B)\nError downloading object: train.jsonl (02e9a92): Smudge error: batch request: missing protocol: \"\"\n\nErrors logged to '/tmp/x.log'.\nUse `git lfs logs last` to view the log.\n";
+        assert_eq!(
+            reason(stderr),
+            "Error downloading object: train.jsonl (02e9a92): Smudge error: batch request: missing protocol: \"\""
+        );
+        assert_eq!(
+            reason("Not in a Git repository.\n"),
+            "Not in a Git repository."
+        );
+        assert_eq!(reason(""), "it said nothing");
+    }
+}
