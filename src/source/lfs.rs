@@ -9,15 +9,31 @@ use std::path::Path;
 use std::process::{Child, ChildStdout, Command, Stdio};
 
 /// Streams the content of the pointer file `file` through `git lfs smudge`,
-/// run in the file's folder. `Err` says why it cannot start (git-lfs not
-/// installed); a smudge that fails later (object not fetched, not a
-/// repository) fails the read, with git-lfs's reason.
+/// run in the file's folder; see [`smudge_pointer`].
 pub fn smudge(file: &Path) -> Result<Box<dyn Read + Send>, String> {
+    let pointer = std::fs::read(file).map_err(|e| format!("cannot read the pointer: {e}"))?;
     let dir = match file.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
     };
-    let name = file.file_name().unwrap_or(file.as_os_str());
+    smudge_pointer(
+        dir,
+        Path::new(file.file_name().unwrap_or(file.as_os_str())),
+        &pointer,
+    )
+}
+
+/// Streams the content behind `pointer` (a pointer file's bytes, e.g. a
+/// staged blob) through `git lfs smudge -- PATH`, run in `dir` (inside the
+/// repository; `path` names the file for git-lfs's messages). `Err` says why
+/// it cannot start: git or git-lfs not installed, `dir` not in a repository.
+/// A smudge that fails later (the object neither local nor downloadable)
+/// fails the read, with git-lfs's reason.
+pub fn smudge_pointer(
+    dir: &Path,
+    path: &Path,
+    pointer: &[u8],
+) -> Result<Box<dyn Read + Send>, String> {
     let quiet = |args: &[&str]| {
         Command::new("git")
             .args(args)
@@ -37,7 +53,6 @@ pub fn smudge(file: &Path) -> Result<Box<dyn Read + Send>, String> {
     if !quiet(&["rev-parse", "--git-dir"]).unwrap_or(false) {
         return Err("it is not in a git repository, where git-lfs would find its content".into());
     }
-    let pointer = File::open(file).map_err(|e| format!("cannot read the pointer: {e}"))?;
     // stderr to a file, not a pipe: nothing reads it until the end
     let errors = tempfile::tempfile().map_err(|e| format!("cannot make a temporary file: {e}"))?;
     let errors_for_child = errors
@@ -45,15 +60,19 @@ pub fn smudge(file: &Path) -> Result<Box<dyn Read + Send>, String> {
         .map_err(|e| format!("cannot make a temporary file: {e}"))?;
     let mut child = Command::new("git")
         .args(["lfs", "smudge", "--"])
-        .arg(name)
+        .arg(path)
         .current_dir(dir)
         // fail rather than wait for a password nobody will type
         .env("GIT_TERMINAL_PROMPT", "0")
-        .stdin(pointer)
+        .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(errors_for_child)
         .spawn()
         .map_err(|e| format!("cannot run `git lfs smudge`: {e}"))?;
+    // a pointer is under 1 KiB: the pipe takes it whole before smudge reads
+    if let Some(mut stdin) = child.stdin.take() {
+        io::Write::write_all(&mut stdin, pointer).ok();
+    }
     let stdout = child
         .stdout
         .take()
