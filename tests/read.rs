@@ -362,4 +362,16 @@ fn a_dataset_tracked_by_git_lfs_is_checked_through_git_lfs() {
         "{out}"
     );
     assert!(!out.contains("invalid JSON"), "{out}");
+
+    // a pointer copied out of any repository: git-lfs has nowhere to look
+    let elsewhere = Dir::new();
+    elsewhere.write("train.jsonl", format!("{blob}\n"));
+    let (code, out, _) = run(elsewhere.revmine().args(["validate", "train.jsonl"]));
+    assert_eq!(code, 2, "{out}");
+    assert!(
+        out.contains(
+            "not the dataset: it is not in a git repository, where git-lfs would find its content;"
+        ),
+        "{out}"
+    );
 }

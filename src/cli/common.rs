@@ -206,7 +206,7 @@ impl Session {
                     if let Some(pointer) = input.lfs_pointer() {
                         input = match revmine::source::lfs::smudge(&opts.cwd.join(&path)) {
                             Ok(content) => input.with_content(content, pointer.size),
-                            Err(why) => input.with_lfs_note(why),
+                            Err(why) => input.with_lfs_note(why.to_string()),
                         };
                     }
                     inputs.push(input)

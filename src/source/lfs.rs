@@ -8,10 +8,26 @@ use std::io::{self, Read, Seek};
 use std::path::Path;
 use std::process::{Child, ChildStdout, Command, Stdio};
 
+/// Why the content behind a pointer cannot be asked of git-lfs. Each says
+/// it as the end of "not the dataset: …" (see `LfsPointer::message`).
+#[derive(Debug, thiserror::Error)]
+pub enum Unavailable {
+    #[error("git cannot be run ({0}), so neither can git-lfs")]
+    NoGit(#[source] io::Error),
+    #[error("git-lfs is not installed (https://git-lfs.com)")]
+    NotInstalled,
+    #[error("it is not in a git repository, where git-lfs would find its content")]
+    NotInRepository,
+    #[error("cannot read the pointer: {0}")]
+    Pointer(#[source] io::Error),
+    #[error("cannot run `git lfs smudge`: {0}")]
+    Spawn(#[source] io::Error),
+}
+
 /// Streams the content of the pointer file `file` through `git lfs smudge`,
 /// run in the file's folder; see [`smudge_pointer`].
-pub fn smudge(file: &Path) -> Result<Box<dyn Read + Send>, String> {
-    let pointer = std::fs::read(file).map_err(|e| format!("cannot read the pointer: {e}"))?;
+pub fn smudge(file: &Path) -> Result<Box<dyn Read + Send>, Unavailable> {
+    let pointer = std::fs::read(file).map_err(Unavailable::Pointer)?;
     let dir = match file.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
@@ -33,7 +49,7 @@ pub fn smudge_pointer(
     dir: &Path,
     path: &Path,
     pointer: &[u8],
-) -> Result<Box<dyn Read + Send>, String> {
+) -> Result<Box<dyn Read + Send>, Unavailable> {
     let quiet = |args: &[&str]| {
         Command::new("git")
             .args(args)
@@ -45,19 +61,17 @@ pub fn smudge_pointer(
             .map(|s| s.success())
     };
     match quiet(&["lfs", "version"]) {
-        Err(e) => return Err(format!("git cannot be run ({e}), so neither can git-lfs")),
-        Ok(false) => return Err("git-lfs is not installed (https://git-lfs.com)".into()),
+        Err(e) => return Err(Unavailable::NoGit(e)),
+        Ok(false) => return Err(Unavailable::NotInstalled),
         Ok(true) => {}
     }
     // outside a repository smudge prints its complaint where the content would be
     if !quiet(&["rev-parse", "--git-dir"]).unwrap_or(false) {
-        return Err("it is not in a git repository, where git-lfs would find its content".into());
+        return Err(Unavailable::NotInRepository);
     }
     // stderr to a file, not a pipe: nothing reads it until the end
-    let errors = tempfile::tempfile().map_err(|e| format!("cannot make a temporary file: {e}"))?;
-    let errors_for_child = errors
-        .try_clone()
-        .map_err(|e| format!("cannot make a temporary file: {e}"))?;
+    let errors = tempfile::tempfile().map_err(Unavailable::Spawn)?;
+    let errors_for_child = errors.try_clone().map_err(Unavailable::Spawn)?;
     let mut child = Command::new("git")
         .args(["lfs", "smudge", "--"])
         .arg(path)
@@ -68,7 +82,7 @@ pub fn smudge_pointer(
         .stdout(Stdio::piped())
         .stderr(errors_for_child)
         .spawn()
-        .map_err(|e| format!("cannot run `git lfs smudge`: {e}"))?;
+        .map_err(Unavailable::Spawn)?;
     // a pointer is under 1 KiB: the pipe takes it whole before smudge reads
     if let Some(mut stdin) = child.stdin.take() {
         io::Write::write_all(&mut stdin, pointer).ok();
@@ -76,7 +90,7 @@ pub fn smudge_pointer(
     let stdout = child
         .stdout
         .take()
-        .ok_or_else(|| "`git lfs smudge` has no output".to_string())?;
+        .ok_or_else(|| Unavailable::Spawn(io::Error::other("no standard output")))?;
     Ok(Box::new(Smudged {
         child,
         stdout,
