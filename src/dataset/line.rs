@@ -45,7 +45,7 @@ pub fn json_error(line: &[u8], e: &serde_json::Error) -> String {
             let (column, literal) = literal_at(line, e.column());
             return format!(
                 "{what}: number {} at column {column} is beyond what a double holds: Hugging Face datasets (Arrow) refuses it",
-                literal_for_message(literal)
+                elide(&String::from_utf8_lossy(literal))
             );
         }
         _ => {}
@@ -99,17 +99,20 @@ fn literal_at(line: &[u8], column: usize) -> (usize, &[u8]) {
     (start + 1, &line[start..end])
 }
 
-/// A literal of up to 40 bytes as it is; a longer one by its ends and length.
-fn literal_for_message(literal: &[u8]) -> String {
-    let text = String::from_utf8_lossy(literal);
-    if text.len() <= 40 {
-        return text.into_owned();
+/// A key or literal from the line for a message, escaped for a terminal: up
+/// to 40 characters as it is, a longer one by its ends and its length.
+pub fn elide(s: &str) -> String {
+    const MAX: usize = 40;
+    let count = s.chars().count();
+    if count <= MAX {
+        return sanitise(s);
     }
+    let head: String = s.chars().take(16).collect();
+    let tail: String = s.chars().skip(count - 16).collect();
     format!(
-        "{}…{} ({} characters)",
-        &text[..16],
-        &text[text.len() - 16..],
-        text.len()
+        "{}…{} ({count} characters)",
+        sanitise(&head),
+        sanitise(&tail)
     )
 }
 

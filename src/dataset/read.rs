@@ -88,25 +88,11 @@ impl Source {
     ) -> Result<Self, NotRecords> {
         let mut head = Vec::with_capacity(HEAD);
         let mut hasher = ContentHasher::default();
-        let (mut error, mut eof) = (None, false);
-        while head.len() < HEAD {
-            let start = head.len();
-            head.resize(HEAD, 0);
-            match reader.read(&mut head[start..]) {
-                Ok(0) => {
-                    head.truncate(start);
-                    eof = true;
-                    break;
-                }
-                Ok(n) => head.truncate(start + n),
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => head.truncate(start),
-                Err(e) => {
-                    head.truncate(start);
-                    error = Some(e);
-                    break;
-                }
-            }
-        }
+        // what was read before an error stays in `head`, and is read first
+        let (eof, error) = match (&mut reader).take(HEAD as u64).read_to_end(&mut head) {
+            Ok(n) => (n < HEAD, None),
+            Err(e) => (false, Some(e)),
+        };
         hasher.update(&head);
         // A pointer whose content `git lfs smudge` could not give (it prints
         // the pointer, then fails) is a pointer too, with the reason.

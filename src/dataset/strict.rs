@@ -17,6 +17,8 @@ use std::fmt;
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 
+use crate::dataset::line::elide;
+
 /// `2^63`: integers at or beyond it (in magnitude) leave `i64`, and Arrow
 /// reads them as rounded doubles.
 pub(crate) const WIDE: f64 = 9_223_372_036_854_775_808.0;
@@ -329,28 +331,6 @@ pub fn wide_integers(line: &[u8]) -> Vec<WideInteger> {
         i += 1;
     }
     out
-}
-
-/// A literal or key for a message: long ones keep their ends.
-fn elide(s: &str) -> String {
-    const MAX: usize = 40;
-    if s.chars().count() <= MAX {
-        return crate::dataset::line::sanitise(s);
-    }
-    let head: String = s.chars().take(MAX / 2).collect();
-    let tail: String = s
-        .chars()
-        .rev()
-        .take(MAX / 2)
-        .collect::<Vec<_>>()
-        .into_iter()
-        .rev()
-        .collect();
-    format!(
-        "{}…{}",
-        crate::dataset::line::sanitise(&head),
-        crate::dataset::line::sanitise(&tail)
-    )
 }
 
 #[cfg(test)]
