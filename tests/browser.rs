@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use crate::util::{Dir, is_root, run};
+use crate::util::{Dir, run};
 
 /// Measures the page; runs last in the body, after the page's own layout.
 const PROBE: &str = r#"<script>
@@ -157,44 +157,8 @@ fn facts_of(dom: &str) -> Value {
 /// `apt-get install chromium`, as root or through password-less sudo; says
 /// what it tried when it cannot.
 fn install_chromium() -> Result<(), String> {
-    let root = is_root();
-    let sudo = !root
-        && Command::new("sudo")
-            .args(["-n", "true"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success());
-    if !root && !sudo {
-        return Err("not root and no password-less sudo".into());
-    }
-    let apt = |args: &[&str]| -> Result<(), String> {
-        let mut cmd = if sudo {
-            let mut c = Command::new("sudo");
-            c.args(["-n", "env", "DEBIAN_FRONTEND=noninteractive", "apt-get"]);
-            c
-        } else {
-            let mut c = Command::new("apt-get");
-            c.env("DEBIAN_FRONTEND", "noninteractive");
-            c
-        };
-        let out = cmd
-            .args(args)
-            .output()
-            .map_err(|e| format!("cannot run apt-get: {e}"))?;
-        if out.status.success() {
-            Ok(())
-        } else {
-            Err(format!(
-                "apt-get {} failed: {}",
-                args.join(" "),
-                String::from_utf8_lossy(&out.stderr).trim()
-            ))
-        }
-    };
     eprintln!("browser test: chromium not found; installing it with apt-get");
-    apt(&["update", "-q"])?;
-    apt(&["install", "-y", "-q", "--no-install-recommends", "chromium"])
+    crate::util::apt_install("chromium")
 }
 
 #[test]

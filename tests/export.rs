@@ -1,12 +1,11 @@
 //! `revmine export` through the real binary, and its files read back by the
 //! real Hugging Face `datasets` library, as a TRL trainer would load them.
 
-use std::path::PathBuf;
 use std::process::Command;
 
 use serde_json::{Value, json};
 
-use crate::util::{Dir, jsonl, ls, run};
+use crate::util::{Dir, datasets_python, jsonl, ls, run};
 
 /// SFT and preference records of every shape, the early ones without a system
 /// prompt and the later ones with one, so a reader inferring column types
@@ -225,19 +224,6 @@ fn a_malformed_line_is_named_and_nothing_is_written() {
         "{err}"
     );
     assert!(!d.path().join("o.jsonl").exists());
-}
-
-/// Python with the Hugging Face `datasets` library, installed from PyPI into a
-/// virtual environment kept under the target dir, so only the first run pays
-/// for the install. Fails the test, never skips it, when it cannot be built.
-fn datasets_python() -> PathBuf {
-    let python = crate::util::venv("datasets-venv", "datasets==5.2.0").join("bin/python");
-    let imports = Command::new(&python)
-        .args(["-c", "import datasets"])
-        .status()
-        .is_ok_and(|s| s.success());
-    assert!(imports, "datasets is installed but does not import");
-    python
 }
 
 /// Loads each file given with `load_dataset("json")` and prints, per file, its

@@ -23,6 +23,7 @@ mod mine;
 mod mine_quality;
 mod notes;
 mod output;
+mod read;
 mod review;
 mod run;
 mod secrets;

@@ -205,7 +205,17 @@ impl Session {
                 Input::open_in(&opts.cwd, &path, role)
             };
             match opened {
-                Ok(input) => inputs.push(input),
+                Ok(mut input) => {
+                    // A Git LFS pointer: read its content through git-lfs when
+                    // it can; otherwise the scan says what the file is.
+                    if let Some(pointer) = input.lfs_pointer() {
+                        input = match revmine::source::lfs::smudge(&opts.cwd.join(&path)) {
+                            Ok(content) => input.with_content(content, pointer.size),
+                            Err(why) => input.with_lfs_note(why.to_string()),
+                        };
+                    }
+                    inputs.push(input)
+                }
                 Err(e) => errors.push(e),
             }
         }

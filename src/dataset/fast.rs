@@ -3,39 +3,34 @@
 //! "valid" from the JSON Schema validator was most of `check`'s time. This
 //! reads the fields the built-in schema constrains straight into borrowed
 //! strings; when it proves a line valid, the tree is never built. Any doubt
-//! (wrong types, null, duplicate keys, an invalid record) falls back to the
-//! full path, which then reports the problems. A test keeps the two in step.
+//! (wrong types, null, a repeated key anywhere, an integer past 64 bits, an
+//! invalid record) falls back to the full path ([`crate::dataset::strict`]),
+//! which then reports the problems. A test keeps the two in step.
+//!
+//! `meta` and unknown fields are walked, not skipped: serde_json's skipping
+//! checks neither repeated keys, nor the range of numbers, nor surrogate
+//! escapes, all of which the full path refuses.
 
 use std::borrow::Cow;
+use std::collections::HashSet;
 use std::fmt;
 
 use serde::Deserialize;
-use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};
+use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 
 use crate::dataset::record::RecordType;
 
 /// The fields of DESIGN.md's record format, borrowed from the line when unescaped.
-#[derive(Deserialize)]
+#[derive(Default)]
 pub struct FastRecord<'a> {
-    #[serde(borrow, default)]
     id: Field<Str<'a>>,
-    #[serde(borrow, default)]
     record_type: Field<Str<'a>>,
-    #[serde(borrow, default)]
     source: Field<Str<'a>>,
-    #[serde(borrow, default)]
     input: Field<Str<'a>>,
-    #[serde(borrow, default)]
     output: Field<Str<'a>>,
-    #[serde(borrow, default)]
     prompt: Field<Str<'a>>,
-    #[serde(borrow, default)]
     chosen: Field<Str<'a>>,
-    #[serde(borrow, default)]
     rejected: Field<Str<'a>>,
-    /// Read only to prove it is an object, as the schema requires.
-    #[serde(rename = "meta", default)]
-    _meta: Field<Object>,
 }
 
 /// The field names `FastRecord::get` can answer for.
@@ -111,12 +106,6 @@ enum Field<T> {
     Present(T),
 }
 
-impl<'de, T: Deserialize<'de>> Deserialize<'de> for Field<T> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        T::deserialize(d).map(Field::Present)
-    }
-}
-
 impl Field<Str<'_>> {
     fn get(&self) -> Option<&str> {
         match self {
@@ -151,23 +140,152 @@ impl<'de: 'a, 'a> Deserialize<'de> for Str<'a> {
     }
 }
 
-/// Any JSON object, skipped; anything else is a type error.
-struct Object;
-
-impl<'de> Deserialize<'de> for Object {
+impl<'de: 'a, 'a> Deserialize<'de> for FastRecord<'a> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         struct V;
         impl<'de> Visitor<'de> for V {
-            type Value = Object;
+            type Value = FastRecord<'de>;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("an object")
+                f.write_str("a record")
             }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Object, A::Error> {
-                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-                Ok(Object)
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut r = FastRecord::default();
+                let mut others = Seen::default();
+                while let Some(key) = map.next_key::<Str<'de>>()? {
+                    let slot = match &*key.0 {
+                        "id" => &mut r.id,
+                        "record_type" => &mut r.record_type,
+                        "source" => &mut r.source,
+                        "input" => &mut r.input,
+                        "output" => &mut r.output,
+                        "prompt" => &mut r.prompt,
+                        "chosen" => &mut r.chosen,
+                        "rejected" => &mut r.rejected,
+                        name => {
+                            others.insert(key_text(&key)?)?;
+                            // the schema wants `meta` to be an object
+                            let value = if name == "meta" {
+                                Checked::Object
+                            } else {
+                                Checked::Any
+                            };
+                            map.next_value_seed(value)?;
+                            continue;
+                        }
+                    };
+                    if matches!(slot, Field::Present(_)) {
+                        return Err(de::Error::custom("repeated key"));
+                    }
+                    *slot = Field::Present(map.next_value()?);
+                }
+                Ok(r)
             }
         }
         d.deserialize_map(V)
+    }
+}
+
+/// A key as it lies in the line; an escaped one (rare) sends the line to the
+/// full path rather than cost every line an owned copy.
+fn key_text<'de, E: de::Error>(key: &Str<'de>) -> Result<&'de str, E> {
+    match key.0 {
+        Cow::Borrowed(k) => Ok(k),
+        Cow::Owned(_) => Err(E::custom("escaped key")),
+    }
+}
+
+/// The keys of one object so far: a few in place, a hash set past that, so
+/// an object of a million keys costs no more than a million lookups.
+#[derive(Default)]
+struct Seen<'de> {
+    few: [&'de str; 8],
+    len: usize,
+    many: HashSet<&'de str>,
+}
+
+impl<'de> Seen<'de> {
+    /// Adds `key`; a repeat is an error.
+    fn insert<E: de::Error>(&mut self, key: &'de str) -> Result<(), E> {
+        let repeat = if self.len < self.few.len() {
+            let repeat = self.few[..self.len].contains(&key);
+            self.few[self.len] = key;
+            self.len += 1;
+            repeat
+        } else {
+            if self.many.is_empty() {
+                self.many.extend(self.few);
+            }
+            !self.many.insert(key)
+        };
+        if repeat {
+            return Err(E::custom("repeated key"));
+        }
+        Ok(())
+    }
+}
+
+/// Any JSON value (or, for `meta`, any object) read for what Arrow refuses:
+/// a repeated key, an integer past 64 bits, a bad escape. Nothing is kept.
+#[derive(Clone, Copy)]
+enum Checked {
+    Any,
+    Object,
+}
+
+impl<'de> de::DeserializeSeed<'de> for Checked {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        match self {
+            Checked::Any => d.deserialize_any(self),
+            Checked::Object => d.deserialize_map(self),
+        }
+    }
+}
+
+impl<'de> Visitor<'de> for Checked {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Checked::Any => "a JSON value",
+            Checked::Object => "an object",
+        })
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<(), E> {
+        if v > i64::MAX as u64 {
+            return Err(E::custom("integer past i64"));
+        }
+        Ok(())
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<(), E> {
+        // an integer literal past 64 bits arrives as a double: let the full path look
+        if v.abs() >= crate::dataset::strict::WIDE && v.fract() == 0.0 {
+            return Err(E::custom("maybe an integer past 64 bits"));
+        }
+        Ok(())
+    }
+    fn visit_str<E>(self, _: &str) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_unit<E>(self) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while seq.next_element_seed(Checked::Any)?.is_some() {}
+        Ok(())
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let mut seen = Seen::default();
+        while let Some(key) = map.next_key::<Str<'de>>()? {
+            seen.insert(key_text(&key)?)?;
+            map.next_value_seed(Checked::Any)?;
+        }
+        Ok(())
     }
 }
 
@@ -246,9 +364,7 @@ mod tests {
         let (mut valid, mut invalid) = (0, 0);
         for line in variants() {
             let value: serde_json::Value = serde_json::from_str(&line).unwrap();
-            let mut problems = Vec::new();
-            schema.check(&value, &mut problems);
-            let slow = problems.is_empty();
+            let slow = full_path_valid(&schema, &line);
             let fast = FastRecord::parse(line.as_bytes()).is_some_and(|r| r.valid_under_builtin());
             // Never valid when the schema says otherwise. The fast path may decline
             // (then the full path runs) only for odd shapes the schema leaves open:
@@ -274,6 +390,53 @@ mod tests {
             valid > 50 && invalid > 200,
             "{valid} valid, {invalid} invalid variants"
         );
+    }
+
+    /// What the full path says: strict JSON (see `strict`), then the schema.
+    fn full_path_valid(schema: &Schema, line: &str) -> bool {
+        let Ok(parsed) = crate::dataset::strict::parse(line.as_bytes()) else {
+            return false;
+        };
+        let mut problems = Vec::new();
+        schema.check(&parsed.value, &mut problems);
+        problems.is_empty() && parsed.wide.is_empty()
+    }
+
+    #[test]
+    fn what_arrow_refuses_anywhere_in_a_record_is_left_to_the_full_path() {
+        let schema = Schema::builtin().unwrap();
+        let head = r#"{"id":"a","record_type":"qa","input":"q","output":"o""#;
+        for (rest, refused) in [
+            (r#","meta":{"k":1,"k":2}}"#, true),
+            (r#","meta":{"l":[{"k":1},{"k":1,"k":2}]}}"#, true),
+            (r#","x":1,"x":2}"#, true),
+            (r#","meta":{},"meta":{}}"#, true),
+            (r#","output":"o"}"#, true),
+            (r#","meta":{"n":123456789012345678901234567890}}"#, true),
+            (r#","x":[-9223372036854775809]}"#, true),
+            (r#","x":9223372036854775808}"#, true),
+            (r#","meta":{"x":1e400}}"#, true),
+            (r#","meta":{"s":"\ud800"}}"#, true),
+            (r#","x":"\udc00"}"#, true),
+            // what the fast path cannot judge cheaply and the full path accepts
+            (r#","meta":{"f":1e19,"g":-1.5e300}}"#, false),
+            (r#","meta":{"\u006b":1,"k2":2}}"#, false),
+            (
+                r#","meta":{"a":1,"b":2,"c":3,"d":4,"e":5,"f":6,"g":7,"h":8,"i":9,"j":{"a":1}}}"#,
+                false,
+            ),
+        ] {
+            let line = format!("{head}{rest}");
+            let fast = FastRecord::parse(line.as_bytes()).is_some();
+            assert!(!fast || !refused, "the fast path took {line}");
+            assert_eq!(full_path_valid(&schema, &line), !refused, "{line}");
+        }
+        // a repeat among many keys, past the few kept in place
+        let many: String = (1..40).map(|i| format!(",\"k{i}\":{i}")).collect();
+        let line = format!("{head},\"meta\":{{\"k0\":0{many},\"k33\":1}}}}");
+        assert!(FastRecord::parse(line.as_bytes()).is_none(), "{line}");
+        let line = format!("{head},\"meta\":{{\"k0\":0{many}}}}}");
+        assert!(FastRecord::parse(line.as_bytes()).is_some(), "{line}");
     }
 
     #[test]

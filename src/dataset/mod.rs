@@ -8,9 +8,12 @@
 pub mod content_hash;
 pub mod fast;
 pub mod fingerprint;
+pub mod lfs;
 pub mod line;
 pub mod neardup;
+pub mod read;
 pub mod record;
 pub mod role;
 pub mod schema;
+pub mod strict;
 pub mod tags;

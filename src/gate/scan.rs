@@ -18,14 +18,16 @@ use serde::Serialize;
 use serde_json::Value;
 use xxhash_rust::xxh3::{xxh3_64_with_seed, xxh3_128};
 
-use crate::dataset::content_hash::{ContentHash, ContentHasher};
+use crate::dataset::content_hash::ContentHash;
 use crate::dataset::fast;
 use crate::dataset::fingerprint::{Fingerprint, Fingerprinter, Leak, LeakIndex};
-use crate::dataset::line::{json_error, long_line_message, sanitise};
+use crate::dataset::line::{json_document, long_line_message, sanitise};
 use crate::dataset::neardup::{Signature, Signer, Similarity};
+use crate::dataset::read::{NotRecords, Source};
 use crate::dataset::record::{RecordType, check_chat_input, normalise_into};
 use crate::dataset::role::Role;
 use crate::dataset::schema::Schema;
+use crate::dataset::strict;
 use crate::dataset::tags::{Tag, Tagger, Tags};
 use crate::error::Error;
 use crate::review::signoff::Ledger;
@@ -42,6 +44,8 @@ pub struct Input {
     /// Where the file lies on disk, when it does: [`attach_ledgers`] finds its
     /// sign-off ledger beside it (the scan itself never reads other files).
     origin: Option<PathBuf>,
+    /// Why the content of an LFS pointer was not fetched, when that was tried.
+    lfs_note: Option<String>,
 }
 
 impl Input {
@@ -65,6 +69,7 @@ impl Input {
             reader: Box::new(file),
             len: Some(meta.len()),
             origin: Some(base.join(path)),
+            lfs_note: None,
         })
     }
 
@@ -76,6 +81,7 @@ impl Input {
             reader: Box::new(std::io::Cursor::new(bytes)),
             len: Some(len),
             origin: None,
+            lfs_note: None,
         }
     }
 
@@ -86,6 +92,7 @@ impl Input {
             reader: Box::new(std::io::stdin()),
             len: None,
             origin: None,
+            lfs_note: None,
         }
     }
 
@@ -98,6 +105,51 @@ impl Input {
     /// Size in bytes when known up front (not for standard input); drives the progress bar.
     pub fn size(&self) -> Option<u64> {
         self.len
+    }
+
+    /// The Git LFS pointer this file on disk is, if it is one (see
+    /// [`crate::dataset::lfs`]). Reads only a file small enough to be one;
+    /// the input reads the same bytes afterwards.
+    pub fn lfs_pointer(&mut self) -> Option<crate::dataset::lfs::LfsPointer> {
+        let small = self.origin.is_some()
+            && self
+                .len
+                .is_some_and(|n| n < crate::dataset::lfs::MAX_POINTER_BYTES as u64);
+        if !small {
+            return None;
+        }
+        let mut bytes = Vec::new();
+        if let Err(e) = self.reader.read_to_end(&mut bytes) {
+            // read again by the scan, which reports the error
+            self.reader = Box::new(std::io::Cursor::new(bytes).chain(FailOnce(Some(e))));
+            return None;
+        }
+        let pointer = crate::dataset::lfs::lfs_pointer(&bytes);
+        self.reader = Box::new(std::io::Cursor::new(bytes));
+        pointer
+    }
+
+    /// Reads the dataset from `reader` instead (an LFS pointer's content, of `size` bytes).
+    pub fn with_content(mut self, reader: Box<dyn Read + Send>, size: u64) -> Self {
+        self.reader = reader;
+        self.len = Some(size);
+        self
+    }
+
+    /// Says why an LFS pointer's content was not read (git-lfs missing, the
+    /// object not fetched); the report of the pointer gives it.
+    pub fn with_lfs_note(mut self, why: String) -> Self {
+        self.lfs_note = Some(why);
+        self
+    }
+}
+
+/// A reader whose only read fails, with an error met earlier.
+struct FailOnce(Option<std::io::Error>);
+
+impl Read for FailOnce {
+    fn read(&mut self, _: &mut [u8]) -> std::io::Result<usize> {
+        self.0.take().map_or(Ok(0), Err)
     }
 }
 
@@ -427,7 +479,7 @@ impl Chunk {
 
 /// Chunks read from one input, cut at line ends, with the reader's state.
 struct Reader {
-    input: Input,
+    source: Source,
     carry: Vec<u8>,
     /// Longest line kept; a partial line grown past it is dropped.
     max_line: u64,
@@ -437,9 +489,10 @@ struct Reader {
     eof: bool,
     error: Option<String>,
     batch_len: usize,
-    /// Fed every byte as it is read, here on the reader's side, so hashing
-    /// costs no extra pass.
-    hasher: ContentHasher,
+    /// Counts stored bytes as they are read, here on the reader's side.
+    progress: indicatif::ProgressBar,
+    /// Stored bytes counted into `progress` so far.
+    shown: u64,
 }
 
 impl Reader {
@@ -447,9 +500,10 @@ impl Reader {
         let mut batch = Vec::with_capacity(self.batch_len);
         while batch.len() < self.batch_len && !self.eof {
             let mut buf = std::mem::take(&mut self.carry);
-            let fresh = buf.len();
-            let filled = fill_chunk(&mut self.input.reader, &mut buf);
-            self.hasher.update(&buf[fresh..]);
+            let filled = fill_chunk(&mut self.source, &mut buf);
+            let stored = self.source.stored_bytes_read();
+            self.progress.inc(stored - self.shown);
+            self.shown = stored;
             match filled {
                 Ok(done) => self.eof = done,
                 Err(e) => {
@@ -560,8 +614,24 @@ impl<'a> Scanner<'a> {
             signoffs: Ledger::NotLoaded,
         };
         let role = scan.role;
+        let source = match Source::open(input.reader, &input.label, input.lfs_note.as_deref()) {
+            Ok(source) => source,
+            Err(NotRecords(message)) => {
+                // Nothing here is a record: one problem for the file, and
+                // like an unreadable file it is not checked.
+                scan.problems.push(Problem {
+                    path: scan.label.clone(),
+                    line: 1,
+                    id: None,
+                    field: "-".into(),
+                    message,
+                    kind: ProblemKind::Io,
+                });
+                return scan;
+            }
+        };
         let mut reader = Reader {
-            input,
+            source,
             carry: Vec::new(),
             max_line: self.checker.options.max_line_bytes,
             skipping: None,
@@ -569,12 +639,31 @@ impl<'a> Scanner<'a> {
             eof: false,
             error: None,
             batch_len: rayon::current_num_threads().max(1) * 4,
-            hasher: ContentHasher::default(),
+            progress: progress.clone(),
+            shown: 0,
         };
         let checker = &self.checker;
         let merger = &mut self.merger;
         let mut line_base = 0u64;
         let mut batch = reader.next_batch();
+        let document = batch
+            .first()
+            .filter(|c| c.long_line.is_none())
+            .and_then(|c| json_document(&c.bytes));
+        if let Some(doc) = document {
+            // One problem for the file, not one per line; read on only to hash it.
+            scan.problems.push(Problem {
+                path: scan.label.clone(),
+                line: doc.line,
+                id: None,
+                field: "-".into(),
+                message: doc.message(&scan.label),
+                kind: ProblemKind::Record,
+            });
+            while !batch.is_empty() {
+                batch = reader.next_batch();
+            }
+        }
         let mut pending: Option<(Vec<Chunk>, Vec<ChunkOut>)> = None;
         while !batch.is_empty() || pending.is_some() {
             // A record whose priority is above a full sample's largest can never
@@ -591,7 +680,6 @@ impl<'a> Scanner<'a> {
                     if let Some((chunks, outs)) = pending.take() {
                         for (chunk, out) in chunks.iter().zip(outs) {
                             let chunk = &chunk.bytes;
-                            progress.inc(chunk.len() as u64);
                             merger.merge(&mut scan, file_index, line_base, out, chunk);
                             line_base += count_lines(chunk);
                         }
@@ -610,7 +698,7 @@ impl<'a> Scanner<'a> {
         }
         scan.read_error = reader.error.take();
         if scan.read_error.is_none() {
-            scan.content_hash = Some(reader.hasher.finish());
+            scan.content_hash = Some(reader.source.content_hash());
         }
         // duplicates are found at merge time, after their chunk's own problems
         scan.problems.sort_by_key(|p| p.line);
@@ -781,16 +869,26 @@ impl Checker<'_> {
                 self.accept(&mut w, n, line, record.id(), |f| record.get(f));
                 continue;
             }
-            let value: Value = match serde_json::from_slice(line) {
-                Ok(v) => v,
-                Err(e) => {
-                    w.out
-                        .problems
-                        .push((n, None, "-".into(), json_error(line, &e)));
+            let (value, wide) = match strict::parse(line) {
+                Ok(parsed) => (parsed.value, parsed.wide),
+                Err(refused) => {
+                    // a repeated key: name the record as a lenient reader sees it
+                    let id = matches!(refused, strict::Refused::DuplicateKey { .. })
+                        .then(|| serde_json::from_slice::<Value>(line).ok())
+                        .flatten()
+                        .and_then(|v| Some(v.get("id")?.as_str()?.to_string()));
+                    let field = refused.field().to_string();
+                    w.out.problems.push((n, id, field, refused.message(line)));
                     continue;
                 }
             };
             let id = value.get("id").and_then(Value::as_str);
+            for wide in wide {
+                let message = wide.message();
+                w.out
+                    .problems
+                    .push((n, id.map(str::to_string), wide.field, message));
+            }
             schema_problems.clear();
             self.schema.check(&value, &mut schema_problems);
             for (field, message) in schema_problems.drain(..) {
@@ -1113,15 +1211,9 @@ mod tests {
         let rest = std::io::Cursor::new(
             b"\n{\"id\":\"a\",\"record_type\":\"qa\",\"input\":\"q\",\"output\":\"o\"}\n".to_vec(),
         );
-        let input = Input {
-            label: "big.jsonl".into(),
-            role: Role::Other,
-            reader: Box::new(long.chain(rest)),
-            len: None,
-            origin: None,
-        };
+        let source = Source::open(Box::new(long.chain(rest)), "big.jsonl", None).unwrap();
         let mut reader = Reader {
-            input,
+            source,
             carry: Vec::new(),
             max_line: cap,
             skipping: None,
@@ -1129,7 +1221,8 @@ mod tests {
             eof: false,
             error: None,
             batch_len: 4,
-            hasher: ContentHasher::default(),
+            progress: indicatif::ProgressBar::hidden(),
+            shown: 0,
         };
         let mut chunks = Vec::new();
         loop {
@@ -1161,6 +1254,7 @@ mod tests {
                 reader: Box::new(long.chain(rest)),
                 len: None,
                 origin: None,
+                lfs_note: None,
             },
             &indicatif::ProgressBar::hidden(),
         );

@@ -5,4 +5,5 @@
 
 pub mod files;
 pub mod git;
+pub mod lfs;
 pub mod materialise;

@@ -7,7 +7,7 @@ mod python;
 mod records;
 mod repo;
 
-pub use python::venv;
+pub use python::{datasets_python, venv};
 pub use records::{LOG, PLAN, TYPES, hard_cases, rec, v8_profile, varied};
 pub use repo::{Repo, git, git_cmd, sides, skipped};
 
@@ -125,4 +125,48 @@ pub fn is_root() -> bool {
         .output()
         .expect("id -u");
     String::from_utf8_lossy(&id.stdout).trim() == "0"
+}
+
+/// `apt-get install PACKAGE` (after `apt-get update`), as root or through
+/// password-less sudo, for a test that needs a tool the machine may lack;
+/// says what it tried when it cannot.
+pub fn apt_install(package: &str) -> Result<(), String> {
+    use std::process::{Command, Stdio};
+    let root = is_root();
+    let sudo = !root
+        && Command::new("sudo")
+            .args(["-n", "true"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+    if !root && !sudo {
+        return Err("not root and no password-less sudo".into());
+    }
+    let apt = |args: &[&str]| -> Result<(), String> {
+        let mut cmd = if sudo {
+            let mut c = Command::new("sudo");
+            c.args(["-n", "env", "DEBIAN_FRONTEND=noninteractive", "apt-get"]);
+            c
+        } else {
+            let mut c = Command::new("apt-get");
+            c.env("DEBIAN_FRONTEND", "noninteractive");
+            c
+        };
+        let out = cmd
+            .args(args)
+            .output()
+            .map_err(|e| format!("cannot run apt-get: {e}"))?;
+        if out.status.success() {
+            Ok(())
+        } else {
+            Err(format!(
+                "apt-get {} failed: {}",
+                args.join(" "),
+                String::from_utf8_lossy(&out.stderr).trim()
+            ))
+        }
+    };
+    apt(&["update", "-q"])?;
+    apt(&["install", "-y", "-q", "--no-install-recommends", package])
 }

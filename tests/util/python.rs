@@ -24,3 +24,16 @@ pub fn venv(name: &str, package: &str) -> std::path::PathBuf {
     std::fs::write(&stamp, package).expect("stamp");
     venv
 }
+
+/// Python with the Hugging Face `datasets` library, installed from PyPI into a
+/// virtual environment kept under the target dir, so only the first run pays
+/// for the install. Fails the test, never skips it, when it cannot be built.
+pub fn datasets_python() -> std::path::PathBuf {
+    let python = venv("datasets-venv", "datasets==5.2.0").join("bin/python");
+    let imports = std::process::Command::new(&python)
+        .args(["-c", "import datasets"])
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(imports, "datasets is installed but does not import");
+    python
+}
