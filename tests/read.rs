@@ -272,7 +272,7 @@ fn an_lfs_pointer_is_named_with_how_to_fetch_it_when_git_lfs_is_missing() {
 
 /// `git lfs` itself, as a user has it: installed from the distribution when
 /// missing (as root or with password-less sudo), unless REVMINE_SKIP_GIT_LFS=1.
-fn git_lfs_installed() -> bool {
+pub(crate) fn git_lfs_installed() -> bool {
     let works = || {
         Command::new("git")
             .args(["lfs", "version"])

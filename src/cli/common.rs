@@ -167,7 +167,22 @@ impl Session {
                 .map(|f| {
                     let role = roles.role(&f.path);
                     let origin = staged.work_tree.as_ref().map(|w| w.join(&f.path));
-                    let input = Input::from_bytes(f.label, role, f.content);
+                    // A staged Git LFS pointer: its content is in the local
+                    // LFS store once `git add` ran the clean filter.
+                    let pointer = revmine::dataset::lfs::lfs_pointer(&f.content);
+                    let smudged = pointer.as_ref().map(|p| {
+                        let dir = staged.work_tree.as_deref().unwrap_or(&opts.cwd);
+                        (
+                            p.size,
+                            revmine::source::lfs::smudge_pointer(dir, &f.path, &f.content),
+                        )
+                    });
+                    let mut input = Input::from_bytes(f.label, role, f.content);
+                    match smudged {
+                        Some((size, Ok(content))) => input = input.with_content(content, size),
+                        Some((_, Err(why))) => input = input.with_lfs_note(why.to_string()),
+                        None => {}
+                    }
                     match origin {
                         Some(o) => input.with_origin(o),
                         None => input,

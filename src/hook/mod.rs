@@ -77,7 +77,8 @@ pub enum Installed {
 pub enum Foreign {
     /// A hook manager's: left alone, see [`advice`].
     Manager(Manager),
-    /// Finds files beside itself through its own path: a move would break it.
+    /// Finds files beside itself through its own path, or is a symlink: a
+    /// move would break it.
     FindsItsFiles,
     /// Anything else: chained under its own name.
     Plain,
@@ -253,6 +254,9 @@ fn managers_around(hooks_dir: &Path, top: Option<&Path>) -> Vec<Manager> {
 
 fn hook_state(dir: &Path, name: &'static str, husky_dir: bool) -> HookState {
     let path = dir.join(name);
+    // A symlinked hook (`../../scripts/pre-commit`) would point at nothing
+    // once moved into `revmine-chained/`: it stays where it is.
+    let link = std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink());
     let (installed, revmine) = match std::fs::read(&path) {
         Ok(bytes) => match String::from_utf8(bytes) {
             Ok(text) if text.contains(ANY_MARKER) => {
@@ -268,14 +272,16 @@ fn hook_state(dir: &Path, name: &'static str, husky_dir: bool) -> HookState {
                 let foreign = match manager_of(&text) {
                     Some(m) => Foreign::Manager(m),
                     None if husky_dir => Foreign::Manager(Manager::Husky),
-                    None if finds_its_files(&text) => Foreign::FindsItsFiles,
+                    None if link || finds_its_files(&text) => Foreign::FindsItsFiles,
                     None => Foreign::Plain,
                 };
                 (Installed::Other(foreign), None)
             }
             // A binary hook is someone else's too.
+            Err(_) if link => (Installed::Other(Foreign::FindsItsFiles), None),
             Err(_) => (Installed::Other(Foreign::Plain), None),
         },
+        Err(_) if link => (Installed::Other(Foreign::FindsItsFiles), None),
         Err(_) if path.exists() => (Installed::Other(Foreign::Plain), None),
         Err(_) => (Installed::None, None),
     };

@@ -84,7 +84,19 @@ pub fn prose(markdown: &str) -> Prose {
             Event::Code(t) => {
                 text.push(' ');
                 let start = text.len();
-                text.push_str(&t);
+                match BARE_URL.as_ref() {
+                    Some(url) => {
+                        let mut at = 0;
+                        for m in url.find_iter(&t) {
+                            text.push_str(&t[at..m.start()]);
+                            text.push(' ');
+                            out.urls.push(m.as_str().to_string());
+                            at = m.end();
+                        }
+                        text.push_str(&t[at..]);
+                    }
+                    None => text.push_str(&t),
+                }
                 next_span += 1;
                 spans.push((start, text.len(), next_span));
                 text.push(' ');
@@ -337,10 +349,22 @@ fn list_churn(rejected: &str, chosen: &str) -> bool {
         let words = |b: &str| prose(b).words;
         for g in gone {
             let gw = words(g);
+            // Revised: similar as a whole, or most of the shorter item's
+            // words kept in the other (`- Walk` → `- Walk for an hour after
+            // lunch` grows the item; it swaps nothing).
             let revised = came.iter().any(|c| {
                 let cw = words(c);
                 let ops = similar::capture_diff_slices(Algorithm::Myers, &gw, &cw);
+                let kept: usize = ops
+                    .iter()
+                    .filter_map(|op| match op {
+                        DiffOp::Equal { len, .. } => Some(*len),
+                        _ => None,
+                    })
+                    .sum();
+                let shorter = gw.len().min(cw.len()).max(1);
                 similar::diff_ratio(&ops, gw.len(), cw.len()) >= ITEM_REVISED_SIMILARITY
+                    || kept as f32 >= ITEM_REVISED_SIMILARITY * shorter as f32
             });
             if revised {
                 return false;
@@ -557,6 +581,17 @@ fn enumeration_growth(ops: &[DiffOp], chosen: &Prose) -> bool {
         let cut_start = start > 0 && span(start) != 0 && span(start - 1) == span(start);
         let cut_end = end < chosen.words.len() && span(end - 1) != 0 && span(end) == span(end - 1);
         if cut_start || cut_end {
+            return false;
+        }
+        // a list of names grows next to a name already there; one command
+        // added to a sentence of prose is an edit
+        // (one plain word between: "`ss`, `tcpdump` and `ngrep`")
+        let named_at = |i: Option<usize>| i.is_some_and(|i| i < chosen.words.len() && span(i) != 0);
+        let beside = named_at(start.checked_sub(1))
+            || named_at(start.checked_sub(2))
+            || named_at(Some(end))
+            || named_at(Some(end + 1));
+        if !beside {
             return false;
         }
     }
@@ -806,6 +841,14 @@ mod tests {
             ),
             "list_churn"
         );
+        // an item grown in place is revised, not swapped
+        assert_ne!(
+            class(
+                old,
+                "- Drink water every morning\n- Walk for an hour after lunch, briskly, on flat ground\n- Read before sleep\n"
+            ),
+            "list_churn"
+        );
         // only items added: growth, not churn
         assert_eq!(
             class(
@@ -858,6 +901,22 @@ mod tests {
                 "For network debugging use `ss`, [mtr](https://example.org/mtr) and `tcpdump` on the host."
             ),
             "link_list_churn"
+        );
+        // one command added to a sentence of prose is an edit
+        assert_ne!(
+            class(
+                "To install it, run the download command and wait for it.",
+                "To install it, run the download command `cargo install revmine --locked` and wait for it."
+            ),
+            "link_list_churn"
+        );
+        // a URL changed inside inline code is a URL change
+        assert_eq!(
+            class(
+                "Fetch it with `curl -L https://old.example.org/tarball` first.",
+                "Fetch it with `curl -L https://downloads.example.com/tarball` first."
+            ),
+            "url_only"
         );
         // a fix inside an existing code span is an edit of it
         let code = "Call `make_iter()` to get the fallback iterator for the slice.";

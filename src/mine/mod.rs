@@ -1064,8 +1064,9 @@ impl Context<'_> {
         // blocks (`narrow`); over the size cap, to any span that fits.
         let over = |t: &str| t.chars().count() > f.max_response_chars;
         let long = |t: &str| t.chars().count() > f.narrow_from_chars;
-        let narrowed = (f.narrow_from_chars > 0 && (long(r) || long(c)))
-            .then(|| narrow::narrow(r, c, over(r) || over(c)))
+        let oversize = over(r) || over(c);
+        let narrowed = ((f.narrow_from_chars > 0 && (long(r) || long(c))) || oversize)
+            .then(|| narrow::narrow(r, c, oversize))
             .flatten();
         let (r, c) = narrowed.unwrap_or((r, c));
         let too_long = (over(r) || over(c)).then_some("response_over_max_chars");

@@ -77,6 +77,13 @@ pub fn narrow<'a>(rejected: &'a str, chosen: &'a str, force: bool) -> Option<(&'
         .iter()
         .filter(|op| !matches!(op, DiffOp::Equal { .. }))
         .collect();
+    // Only blocks added, or only removed (in one place or several): growth
+    // and trimming are judged on the whole unit.
+    if changed.iter().all(|op| matches!(op, DiffOp::Insert { .. }))
+        || changed.iter().all(|op| matches!(op, DiffOp::Delete { .. }))
+    {
+        return None;
+    }
     let (first, last) = (changed.first()?, changed.last()?);
     let (old_span, new_span) = (
         first.old_range().start..last.old_range().end,
@@ -163,6 +170,11 @@ mod tests {
             None
         );
         assert_eq!(narrow(old, "First.\n\nThird.\n", false), None);
+        // blocks added in two places
+        assert_eq!(
+            narrow(old, "First.\n\nNew.\n\nSecond.\n\nThird.\n\nLast.\n", true),
+            None
+        );
         // most of the text changed: the whole unit is the pair
         assert_eq!(narrow(old, "Uno.\n\nDos.\n\nThird.\n", false), None);
         // ...unless the unit is over the cap

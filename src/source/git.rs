@@ -456,8 +456,9 @@ impl GitRepo {
 /// Opens the repository at `path` the way `git -C path` would accept it:
 /// - `path` itself (its `.git`, or a bare repository);
 /// - else, when `GIT_DIR` is set (with `GIT_WORK_TREE` and the other
-///   variables of git(1) "ENVIRONMENT VARIABLES"), the repository they name,
-///   as libgit2's `git_repository_open_from_env` reads them;
+///   variables of git(1) "ENVIRONMENT VARIABLES") and `path` is the work
+///   tree they name or the current folder, the repository they name, as
+///   libgit2's `git_repository_open_from_env` reads them;
 /// - a repository owned by another user when `safe.directory` (git-config(1))
 ///   lists it in the file `GIT_CONFIG_GLOBAL` names: libgit2 reads only
 ///   `$HOME/.gitconfig` and the XDG file, so that file is read here.
@@ -478,7 +479,21 @@ pub(crate) fn open_repo(path: &Path) -> Result<Repository, GitError> {
             path: path.to_path_buf(),
         });
     }
-    if first.code() == ErrorCode::NotFound && std::env::var_os("GIT_DIR").is_some() {
+    // The environment names the repository of `path` only when `path` is
+    // where git would look with it: the work tree it names, or the current
+    // folder (a `revmine mine OTHER` run from a git hook must not mine the
+    // hook's repository instead of failing).
+    let same = |a: &Path, b: &Path| match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    };
+    let env_names_path = std::env::var_os("GIT_WORK_TREE")
+        .is_some_and(|w| same(Path::new(&w), path))
+        || std::env::current_dir().is_ok_and(|cwd| same(&cwd, path));
+    if first.code() == ErrorCode::NotFound
+        && std::env::var_os("GIT_DIR").is_some()
+        && env_names_path
+    {
         // libgit2 reads GIT_DIR only when given no start path.
         return match Repository::open_from_env() {
             Ok(repo) => Ok(repo),

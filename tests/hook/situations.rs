@@ -558,3 +558,53 @@ fn a_revmine_hook_v1_with_its_legacy_hook_is_upgraded_and_restored() {
     assert!(!hooks.join("revmine-chained").exists());
     assert!(!hooks.join("pre-merge-commit").exists());
 }
+
+#[test]
+fn a_symlinked_hook_is_left_where_it_is_and_keeps_running() {
+    let g = Git::new();
+    let scripts = g.path().join("scripts");
+    std::fs::create_dir_all(&scripts).expect("scripts");
+    executable(
+        &scripts.join("pre-commit"),
+        "#!/bin/sh\necho 'their hook says no' >&2\nexit 1\n",
+    );
+    let hook = g.path().join(".git/hooks/pre-commit");
+    std::os::unix::fs::symlink("../../scripts/pre-commit", &hook).expect("symlink");
+    let (_, said) = g.revmine(&["hook", "install"]);
+    assert!(said.contains("left as it is"), "{said}");
+    assert_eq!(
+        std::fs::read_link(&hook).expect("still a link"),
+        PathBuf::from("../../scripts/pre-commit")
+    );
+    g.write("notes.md", "hello\n");
+    g.ok(&["add", "notes.md"]);
+    let (ok, text) = g.git(&["commit", "-q", "-m", "notes"]);
+    assert!(!ok && text.contains("their hook says no"), "{text}");
+}
+
+#[test]
+fn a_staged_dataset_in_git_lfs_is_checked_through_git_lfs() {
+    if !crate::read::git_lfs_installed() {
+        return;
+    }
+    let g = Git::new();
+    g.ok(&["lfs", "install", "--local"]);
+    g.ok(&["lfs", "track", "*.jsonl"]);
+    let (ok, said) = g.revmine(&["hook", "install"]);
+    assert!(ok, "{said}");
+    g.write("train.jsonl", &good());
+    g.ok(&["add", "."]);
+    let staged = g.ok(&["cat-file", "-p", ":train.jsonl"]);
+    assert!(
+        staged.starts_with("version https://git-lfs.github.com/spec/v1"),
+        "{staged}"
+    );
+    let (ok, text) = g.git(&["commit", "-q", "-m", "dataset in LFS"]);
+    assert!(ok, "a good dataset behind its pointer commits: {text}");
+    g.write("train.jsonl", &bad());
+    g.ok(&["add", "train.jsonl"]);
+    let (ok, text) = g.git(&["commit", "-q", "-m", "broken"]);
+    assert!(!ok, "{text}");
+    assert!(text.contains("train.jsonl:3: broken"), "{text}");
+    assert!(!text.contains("LFS pointer"), "{text}");
+}
