@@ -406,6 +406,9 @@ fn stem(w: &str) -> String {
     }
 }
 
+/// A short replacement by its stemmed words: (removed, added).
+type Substitution = (Vec<String>, Vec<String>);
+
 /// Judges one candidate: `rejected` and `chosen` are the two Markdown texts.
 /// The drops, checked in this order, each a skip reason:
 /// `url_only` and `markup_only` (prose views equal; URLs changed or not),
@@ -426,7 +429,7 @@ pub fn judge(rejected: &str, chosen: &str, filters: &EditFilters) -> Judgement {
     let (mut added, mut removed, mut hunks) = (0usize, 0usize, 0usize);
     // Short replacements (at most 3 words each side), by what they replace
     // (stemmed): (substitution, times seen, words changed).
-    let mut substitutions: Vec<((Vec<String>, Vec<String>), usize, usize)> = Vec::new();
+    let mut substitutions: Vec<(Substitution, usize, usize)> = Vec::new();
     for op in &ops {
         let (old, new) = (op.old_range(), op.new_range());
         if let DiffOp::Equal { .. } = op {
