@@ -5,7 +5,7 @@
 //! by the real `git`.
 
 use std::collections::HashSet;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
@@ -476,4 +476,51 @@ fn a_merge_combining_both_sides_edits_adds_no_pair_under_history_branches() {
         2,
         "one pair per side's edit:\n{err}\n{pairs:#?}"
     );
+}
+
+/// The state files under `dir` (any depth): `*.json` holding a `commit`.
+fn state_files(dir: &Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            found.extend(state_files(&path));
+        } else if path.extension().is_some_and(|e| e == "json")
+            && std::fs::read_to_string(&path).is_ok_and(|t| t.contains("\"commit\""))
+        {
+            found.push(path);
+        }
+    }
+    found
+}
+
+#[test]
+fn a_state_written_before_the_shallow_boundary_was_kept_mines_the_history_once() {
+    let d = Dir::new();
+    drafts(&d.path().join("origin"), 6);
+    let url = format!("file://{}", d.path().join("origin").display());
+    git(d.path(), &["clone", "-q", "--depth", "2", &url, "clone"]);
+    workspace_for(&d, "clone");
+    let (code, out, err) = run(d.revmine().arg("run"));
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(ids(&d.path().join("out/pairs.jsonl")).len(), 1, "{err}");
+    // as an older revmine wrote it: no `shallow` key
+    let states = state_files(d.path());
+    assert_eq!(states.len(), 1, "{states:?}");
+    let mut state: Value =
+        serde_json::from_str(&std::fs::read_to_string(&states[0]).expect("state")).expect("json");
+    assert!(state["shallow"].is_array(), "{state}");
+    state.as_object_mut().expect("object").remove("shallow");
+    std::fs::write(&states[0], state.to_string()).expect("write state");
+
+    git(&d.path().join("clone"), &["fetch", "-q", "--unshallow"]);
+    let (code, s, err) = run_source(&d);
+    assert_eq!(code, 0, "{s}{err}");
+    let (code, _, err) = run(d.revmine().args(["mine", "clone", "-o", "full.jsonl"]));
+    assert_eq!(code, 0, "{err}");
+    let full = ids(&d.path().join("full.jsonl"));
+    assert_eq!(full.len(), 5);
+    assert_eq!(ids(&d.path().join("out/pairs.jsonl")), full);
+    let (_, s, _) = run_source(&d);
+    assert_eq!(s["status"], "up_to_date", "{s}");
 }

@@ -371,12 +371,17 @@ fn run_source(
             let after = match after {
                 Some(_)
                     if s.kind == RunKind::Drafts
-                        && !state.shallow.is_empty()
-                        && state.shallow != shallow =>
+                        && state
+                            .shallow
+                            .as_ref()
+                            .is_some_and(|was| !was.is_empty() && *was != shallow) =>
                 {
                     report.deepened = true;
                     None
                 }
+                // A state from before the boundary was recorded: whether
+                // history appeared is unknown, so all of it is read once.
+                Some(_) if s.kind == RunKind::Drafts && state.shallow.is_none() => None,
                 after => after,
             };
             if after.as_deref() == Some(target.as_str()) {
@@ -545,7 +550,7 @@ fn run_source(
         name: s.name(),
         kind: Some(s.kind),
         commit: report.commit.clone(),
-        shallow,
+        shallow: Some(shallow),
         output: output.clone(),
         records: report.total,
         runs: state.runs + 1,

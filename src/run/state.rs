@@ -20,9 +20,12 @@ pub struct State {
     /// A shallow clone's boundary commits when `commit` was mined (sorted
     /// hex ids; empty for a complete history). When it changes (`git fetch
     /// --unshallow` or `--deepen`), history appeared before what was mined,
-    /// and the next run mines the whole history again.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub shallow: Vec<String>,
+    /// and the next run mines the whole history again. `None` in a state
+    /// written before revmine recorded it: unknown, so the next run of a
+    /// drafts source mines the whole history once (ids already in the
+    /// output are not written twice).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shallow: Option<Vec<String>>,
     pub output: PathBuf,
     pub records: u64,
     pub runs: u64,
