@@ -84,36 +84,12 @@ pub fn prose(markdown: &str) -> Prose {
             Event::Code(t) => {
                 text.push(' ');
                 let start = text.len();
-                match BARE_URL.as_ref() {
-                    Some(url) => {
-                        let mut at = 0;
-                        for m in url.find_iter(&t) {
-                            text.push_str(&t[at..m.start()]);
-                            text.push(' ');
-                            out.urls.push(m.as_str().to_string());
-                            at = m.end();
-                        }
-                        text.push_str(&t[at..]);
-                    }
-                    None => text.push_str(&t),
-                }
+                push_text(&t, &mut text, &mut out.urls);
                 next_span += 1;
                 spans.push((start, text.len(), next_span));
                 text.push(' ');
             }
-            Event::Text(t) => match BARE_URL.as_ref() {
-                Some(url) => {
-                    let mut at = 0;
-                    for m in url.find_iter(&t) {
-                        text.push_str(&t[at..m.start()]);
-                        text.push(' ');
-                        out.urls.push(m.as_str().to_string());
-                        at = m.end();
-                    }
-                    text.push_str(&t[at..]);
-                }
-                None => text.push_str(&t),
-            },
+            Event::Text(t) => push_text(&t, &mut text, &mut out.urls),
             Event::Html(t) | Event::InlineHtml(t) => html_text(&t, &mut in_comment, &mut text),
             Event::SoftBreak | Event::HardBreak => text.push(' '),
             Event::End(
@@ -133,6 +109,23 @@ pub fn prose(markdown: &str) -> Prose {
     }
     out.end_block(&mut text, &mut spans);
     out
+}
+
+/// Appends `t` to `text` with its bare URLs taken out (each becomes a space
+/// and goes to `urls`).
+fn push_text(t: &str, text: &mut String, urls: &mut Vec<String>) {
+    let Some(url) = BARE_URL.as_ref() else {
+        text.push_str(t);
+        return;
+    };
+    let mut at = 0;
+    for m in url.find_iter(t) {
+        text.push_str(&t[at..m.start()]);
+        text.push(' ');
+        urls.push(m.as_str().to_string());
+        at = m.end();
+    }
+    text.push_str(&t[at..]);
 }
 
 /// The text of an HTML fragment as a reader sees it: tags become spaces,
