@@ -207,8 +207,10 @@ fn text_only_an_evil_merge_wrote_is_in_a_pair_under_history_branches() {
     r.commit("tone", &[("replies.md", &reply(2))]);
     r.b.checkout("main");
     r.commit("other", &[("other.md", "# Other\n\nNothing to see.\n")]);
-    let evil = "# Replies\n\n## How do I start a big task?\n\nWrite down the one outcome that \
-                matters today, then do the first ten minutes of it before opening mail.\n";
+    // the merge writes a revision of its own (no parent has it)
+    let evil = "# Replies\n\n## How do I start a big task?\n\nRevision 2: find the smallest piece \
+                you can finish by 2 o'clock, do the first ten minutes of it before opening mail, \
+                and tell one person about step 2.\n";
     r.merge_writing("tone", "merge tone", &[("replies.md", evil)]);
     r.b.finish().expect("checkout");
     let (pairs, err) = r.mine(&["--history", "branches"]);

@@ -129,7 +129,7 @@ fn a_bad_staged_dataset_is_blocked_and_a_good_one_committed() {
     g.write("data/assistant_train.jsonl", &good());
     g.ok(&["add", "."]);
     let out = g.ok(&["commit", "-qm", "good data"]);
-    assert!(out.contains("pass every gate"), "{out}");
+    assert!(out.contains("every gate passes on the staged"), "{out}");
     assert_eq!(g.commits(), 1);
 }
 
@@ -147,7 +147,7 @@ fn the_staged_content_is_judged_not_the_work_tree() {
     g.ok(&["add", "x_train.jsonl"]);
     g.write("x_train.jsonl", "{not json\n");
     let out = g.ok(&["commit", "-qm", "staged good"]);
-    assert!(out.contains("pass every gate"), "{out}");
+    assert!(out.contains("every gate passes on the staged"), "{out}");
     assert_eq!(g.commits(), 1);
 }
 

@@ -524,3 +524,24 @@ fn prompts_that_ask_nothing_are_counted_not_mined() {
         "{stderr}"
     );
 }
+
+#[test]
+fn a_section_that_swallowed_the_next_one_is_not_the_same_answer() {
+    let mut r = Repo::new();
+    let q = "How do I read a log?";
+    // an unclosed fence runs the section on into the next one
+    let swallowed = format!(
+        "# Replies\n\n## {q}\n\n```\ntail -f app.log\n\n## How do I plan a week?\n\n{LONG}\n"
+    );
+    let fixed = format!(
+        "# Replies\n\n## {q}\n\n```\ntail -f app.log\n```\n\n## How do I plan a week?\n\n{LONG}\n"
+    );
+    r.commit("v1", &[("a.md", &swallowed)]);
+    r.commit("close the fence", &[("a.md", &fixed)]);
+    let (pairs, dropped, stderr) = mine_all(&r, &[]);
+    assert!(
+        pairs.iter().all(|p| p["prompt"] != format!("Replies: {q}")),
+        "{pairs:?}"
+    );
+    dropped_as(&dropped, &stderr, "not_same_answer");
+}

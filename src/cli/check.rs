@@ -331,7 +331,7 @@ fn render_staged(scans: &[FileScan], gates: &[GateResult], max_problems: usize) 
     if failed.is_empty() {
         let _ = writeln!(
             s,
-            "revmine: staged {} pass every gate ({})",
+            "revmine: every gate passes on the staged {} ({})",
             count(files.len(), "dataset file"),
             files.join(", ")
         );

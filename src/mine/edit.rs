@@ -473,15 +473,22 @@ pub fn judge(rejected: &str, chosen: &str, filters: &EditFilters) -> Judgement {
         }));
     }
     let lines = similar::TextDiff::from_lines(rejected, chosen);
-    let mut changed = lines
+    let changed: Vec<(similar::ChangeTag, String)> = lines
         .iter_all_changes()
         .filter(|ch| ch.tag() != similar::ChangeTag::Equal)
-        .map(|ch| ch.value().trim().to_string())
-        .filter(|l| !l.is_empty())
-        .peekable();
-    if changed.peek().is_some() && changed.all(|l| link_line(&l)) {
+        .map(|ch| (ch.tag(), ch.value().trim().to_string()))
+        .filter(|(_, l)| !l.is_empty())
+        .collect();
+    if !changed.is_empty() && changed.iter().all(|(_, l)| link_line(l)) {
         return judgement(Err("link_list_churn"));
     }
+    // Lines only added, every line of the rejected side kept as it was: new
+    // items or paragraphs, however the word diff aligned them (a newcomer
+    // trial found new tips between others kept as `expansion`).
+    let lines_only_added = !changed.is_empty()
+        && changed
+            .iter()
+            .all(|(tag, _)| *tag == similar::ChangeTag::Insert);
     if list_churn(rejected, chosen) {
         return judgement(Err("list_churn"));
     }
@@ -522,7 +529,9 @@ pub fn judge(rejected: &str, chosen: &str, filters: &EditFilters) -> Judgement {
             _ => None,
         })
         .sum();
-    let append = rn > 0 && grown_words > 0 && added + removed - grown_words <= GROWTH_TWEAK_WORDS;
+    let append = rn > 0
+        && ((grown_words > 0 && added + removed - grown_words <= GROWTH_TWEAK_WORDS)
+            || lines_only_added);
     // Naming more tools: whole inline code spans or links added to a
     // sentence (`ss`, `tcpdump` → `ss`, `tcpdump`, `ngrep`), at most one
     // plain word besides ("and") and at most one removed.
@@ -844,6 +853,14 @@ mod tests {
                 "- Drink water every morning\n- Walk for an hour after lunch, briskly, on flat ground\n- Read before sleep\n"
             ),
             "list_churn"
+        );
+        // a new item between others, its first words like its neighbour's
+        assert_eq!(
+            class(
+                "- Use `wc` to count lines.\n- Use `sort` to sort lines.\n",
+                "- Use `wc` to count lines.\n- Use `tee` to copy input to a file and to standard output.\n- Use `sort` to sort lines.\n"
+            ),
+            "append_only"
         );
         // only items added: growth, not churn
         assert_eq!(

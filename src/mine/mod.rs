@@ -274,6 +274,13 @@ struct PairMeta<'a> {
     diff: Option<String>,
 }
 
+/// Word similarity under which a narrowed or lopsided candidate is two
+/// different texts (`not_same_answer`); labelled pairs under it were all
+/// `not_same_answer` (rfcs-36 of the 679dd9b sheet at 0.02).
+const UNRELATED_SIMILARITY: f64 = 0.1;
+/// Characters the longer side of a lopsided candidate has at least.
+const UNRELATED_MIN_CHARS: usize = 300;
+
 /// One version of a file on its lineage.
 struct Event {
     commit: u32,
@@ -1093,7 +1100,16 @@ impl Context<'_> {
         let (r, c, prompt) = (clean(r), clean(c), clean(&chosen.unit.prompt));
         let (r, c) = (r.as_ref(), c.as_ref());
         let judged = edit::judge(r, c, f);
-        let dropped = forced.or(too_long).or(judged.outcome.err());
+        // Almost no word in common and lopsided, or cut out by narrowing:
+        // two different texts, not one answer revised (found by a newcomer
+        // trial: a section that swallowed the next through an unclosed
+        // fence, paired with that section's real text at similarity 0.006).
+        let (rl, cl) = (r.chars().count(), c.chars().count());
+        let lopsided = rl.max(cl) >= UNRELATED_MIN_CHARS && rl.max(cl) >= 3 * rl.min(cl);
+        let unrelated = (judged.similarity < UNRELATED_SIMILARITY
+            && (narrowed.is_some() || lopsided))
+            .then_some("not_same_answer");
+        let dropped = forced.or(too_long).or(judged.outcome.err()).or(unrelated);
         if let (Some(reason), false) = (dropped, keep_dropped) {
             return Judged::Dropped(reason, None);
         }

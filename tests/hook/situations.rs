@@ -54,7 +54,7 @@ fn commit_a_path_and_i_judge_the_work_tree_they_commit() {
     g.write("x_train.jsonl", &varied("u", 10, 4));
     let (ok, out) = g.git(&["commit", "-a", "-qm", "fixed"]);
     assert!(ok, "{out}");
-    assert!(out.contains("pass every gate"), "{out}");
+    assert!(out.contains("every gate passes on the staged"), "{out}");
     assert_eq!(g.commits(), 2);
 }
 
@@ -116,7 +116,7 @@ fn a_clean_merge_bringing_a_broken_dataset_is_blocked() {
     g.ok(&["commit", "-qam", "fixed"]);
     g.ok(&["checkout", "-q", "main"]);
     let out = g.ok(&["merge", "--no-edit", "feature"]);
-    assert!(out.contains("pass every gate"), "{out}");
+    assert!(out.contains("every gate passes on the staged"), "{out}");
     // status and uninstall cover both hooks
     let (_, status) = g.revmine(&["hook", "status"]);
     assert!(
@@ -371,7 +371,10 @@ fn passes_unrelated_blocks_broken(g: &Git) {
     g.write("sub/w_train.jsonl", &varied("w", 10, 4));
     g.ok(&["add", "sub/w_train.jsonl"]);
     let (ok, out) = g.git(&["commit", "-qm", "good"]);
-    assert!(ok && out.contains("pass every gate"), "{out}");
+    assert!(
+        ok && out.contains("every gate passes on the staged"),
+        "{out}"
+    );
 }
 
 #[test]
