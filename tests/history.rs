@@ -62,6 +62,15 @@ fn ids(path: &Path) -> HashSet<String> {
 }
 
 /// `revmine run --json` in `d`: (exit code, the one source's report, stderr).
+/// `revmine mine repo` in `d`, which must succeed with one pair: that pair, alone.
+fn mine_one_pair(d: &Dir) -> Vec<Value> {
+    let (code, _, err) = run(d.revmine().args(["mine", "repo", "-o", "p.jsonl"]));
+    assert_eq!(code, 0, "{err}");
+    let pairs = read_jsonl(&d.path().join("p.jsonl"));
+    assert_eq!(pairs.len(), 1, "{err}");
+    pairs
+}
+
 fn run_source(d: &Dir) -> (i32, Value, String) {
     let (code, out, err) = run(d.revmine().args(["run", "--json"]));
     let v: Value = serde_json::from_str(&out).unwrap_or(Value::Null);
@@ -98,10 +107,7 @@ fn a_latin1_commit_message_is_read_in_its_encoding() {
     assert!(ok);
     let header = git(&repo, &["cat-file", "commit", "HEAD"]);
     assert!(header.contains("\nencoding ISO-8859-1\n"), "{header}");
-    let (code, _, err) = run(d.revmine().args(["mine", "repo", "-o", "p.jsonl"]));
-    assert_eq!(code, 0, "{err}");
-    let pairs = read_jsonl(&d.path().join("p.jsonl"));
-    assert_eq!(pairs.len(), 1, "{err}");
+    let pairs = mine_one_pair(&d);
     assert_eq!(pairs[0]["meta"]["subject"], "Révision du résumé");
 }
 
@@ -269,10 +275,7 @@ fn a_file_whose_name_is_not_utf8_is_mined() {
         listed.contains("\\351"),
         "git holds the Latin-1 name: {listed}"
     );
-    let (code, _, err) = run(d.revmine().args(["mine", "repo", "-o", "p.jsonl"]));
-    assert_eq!(code, 0, "{err}");
-    let pairs = read_jsonl(&d.path().join("p.jsonl"));
-    assert_eq!(pairs.len(), 1, "{err}");
+    let pairs = mine_one_pair(&d);
     assert_eq!(pairs[0]["meta"]["path"], "r\u{FFFD}sum\u{FFFD}.md");
 }
 
