@@ -157,17 +157,24 @@ fn a_partial_clone_stops_mine_and_run_until_its_blobs_arrive() {
     assert_eq!(ids(&d.path().join("out/pairs.jsonl")), full);
 }
 
-#[test]
-fn a_shallow_clone_is_mined_whole_once_it_is_unshallowed() {
-    let d = Dir::new();
+/// A 6-commit drafts repository cloned 2 deep into `clone` and run once as
+/// the workspace's source (1 pair written); returns the run's stderr.
+fn shallow_clone_run(d: &Dir) -> String {
     drafts(&d.path().join("origin"), 6);
     let url = format!("file://{}", d.path().join("origin").display());
     git(d.path(), &["clone", "-q", "--depth", "2", &url, "clone"]);
-    workspace_for(&d, "clone");
+    workspace_for(d, "clone");
     let (code, out, err) = run(d.revmine().arg("run"));
     assert_eq!(code, 0, "{out}{err}");
-    assert!(err.contains("shallow clone"), "{err}");
     assert_eq!(ids(&d.path().join("out/pairs.jsonl")).len(), 1, "{err}");
+    err
+}
+
+#[test]
+fn a_shallow_clone_is_mined_whole_once_it_is_unshallowed() {
+    let d = Dir::new();
+    let err = shallow_clone_run(&d);
+    assert!(err.contains("shallow clone"), "{err}");
 
     // deeper but still shallow: the pair that appeared is written
     git(&d.path().join("clone"), &["fetch", "-q", "--deepen=1"]);
@@ -502,13 +509,7 @@ fn state_files(dir: &Path) -> Vec<PathBuf> {
 #[test]
 fn a_state_written_before_the_shallow_boundary_was_kept_mines_the_history_once() {
     let d = Dir::new();
-    drafts(&d.path().join("origin"), 6);
-    let url = format!("file://{}", d.path().join("origin").display());
-    git(d.path(), &["clone", "-q", "--depth", "2", &url, "clone"]);
-    workspace_for(&d, "clone");
-    let (code, out, err) = run(d.revmine().arg("run"));
-    assert_eq!(code, 0, "{out}{err}");
-    assert_eq!(ids(&d.path().join("out/pairs.jsonl")).len(), 1, "{err}");
+    shallow_clone_run(&d);
     // as an older revmine wrote it: no `shallow` key
     let states = state_files(d.path());
     assert_eq!(states.len(), 1, "{states:?}");
