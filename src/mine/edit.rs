@@ -28,12 +28,9 @@ pub struct Prose {
     pub words: Vec<String>,
     /// Link, image and bare URL destinations, in order.
     pub urls: Vec<String>,
-    /// Where blocks (paragraphs, list items, headings, code blocks, table
-    /// rows) end: word counts from the start, ascending.
-    pub block_ends: Vec<usize>,
     /// Where sentences end (a `.`, `!`, `?` or `…` and a space between two
-    /// words, a CJK full stop; every block end is one): word counts,
-    /// ascending.
+    /// words, a CJK full stop, and the end of every block: paragraph, list
+    /// item, heading, code block, table row): word counts, ascending.
     pub sentence_ends: Vec<usize>,
     /// For each word, the inline code span or link text it is in (a number
     /// unique within the text), or 0 for plain prose.
@@ -177,6 +174,8 @@ impl Prose {
     fn end_block(&mut self, text: &mut String, spans: &mut Vec<(usize, usize, u32)>) {
         let before = self.words.len();
         let mut gap_from = 0;
+        // Spans are in text order, as words are: one pass over both.
+        let mut open = spans.iter().peekable();
         for (at, word) in text.unicode_word_indices() {
             // A sentence ended before this word when the gap since the last
             // one holds a terminal mark (a cheap stand-in for UAX #29
@@ -184,9 +183,10 @@ impl Prose {
             if self.words.len() > before && ends_sentence(&text[gap_from..at]) {
                 self.sentence_ends.push(self.words.len());
             }
-            let span = spans
-                .iter()
-                .find(|(start, end, _)| (*start..*end).contains(&at))
+            while open.next_if(|(_, end, _)| *end <= at).is_some() {}
+            let span = open
+                .peek()
+                .filter(|(start, _, _)| *start <= at)
                 .map_or(0, |s| s.2);
             self.words.push(word.to_string());
             self.spans.push(span);
@@ -197,9 +197,6 @@ impl Prose {
         }
         text.clear();
         spans.clear();
-        if self.words.len() > before {
-            self.block_ends.push(self.words.len());
-        }
     }
 }
 
@@ -340,14 +337,14 @@ fn list_churn(rejected: &str, chosen: &str) -> bool {
         }
         left += gone.len();
         let words = |b: &str| prose(b).words;
+        let came_words: Vec<Vec<String>> = came.iter().map(|c| words(c)).collect();
         for g in gone {
             let gw = words(g);
             // Revised: similar as a whole, or most of the shorter item's
             // words kept in the other (`- Walk` → `- Walk for an hour after
             // lunch` grows the item; it swaps nothing).
-            let revised = came.iter().any(|c| {
-                let cw = words(c);
-                let ops = similar::capture_diff_slices(Algorithm::Myers, &gw, &cw);
+            let revised = came_words.iter().any(|cw| {
+                let ops = similar::capture_diff_slices(Algorithm::Myers, &gw, cw);
                 let kept: usize = ops
                     .iter()
                     .filter_map(|op| match op {
