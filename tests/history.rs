@@ -170,6 +170,18 @@ fn shallow_clone_run(d: &Dir) -> String {
     err
 }
 
+/// The run's output holds exactly the 5 ids a full `mine` of `clone` writes,
+/// and the next run is up to date.
+fn output_is_a_full_runs_and_up_to_date(d: &Dir) {
+    let (code, _, err) = run(d.revmine().args(["mine", "clone", "-o", "full.jsonl"]));
+    assert_eq!(code, 0, "{err}");
+    let full = ids(&d.path().join("full.jsonl"));
+    assert_eq!(full.len(), 5);
+    assert_eq!(ids(&d.path().join("out/pairs.jsonl")), full);
+    let (_, s, _) = run_source(d);
+    assert_eq!(s["status"], "up_to_date", "{s}");
+}
+
 #[test]
 fn a_shallow_clone_is_mined_whole_once_it_is_unshallowed() {
     let d = Dir::new();
@@ -201,15 +213,7 @@ fn a_shallow_clone_is_mined_whole_once_it_is_unshallowed() {
         (Some(3), Some(2)),
         "{s}"
     );
-    let (code, _, err) = run(d.revmine().args(["mine", "clone", "-o", "full.jsonl"]));
-    assert_eq!(code, 0, "{err}");
-    let full = ids(&d.path().join("full.jsonl"));
-    assert_eq!(full.len(), 5);
-    assert_eq!(ids(&d.path().join("out/pairs.jsonl")), full);
-
-    // and then it is up to date
-    let (_, s, _) = run_source(&d);
-    assert_eq!(s["status"], "up_to_date", "{s}");
+    output_is_a_full_runs_and_up_to_date(&d);
 }
 
 #[test]
@@ -522,11 +526,5 @@ fn a_state_written_before_the_shallow_boundary_was_kept_mines_the_history_once()
     git(&d.path().join("clone"), &["fetch", "-q", "--unshallow"]);
     let (code, s, err) = run_source(&d);
     assert_eq!(code, 0, "{s}{err}");
-    let (code, _, err) = run(d.revmine().args(["mine", "clone", "-o", "full.jsonl"]));
-    assert_eq!(code, 0, "{err}");
-    let full = ids(&d.path().join("full.jsonl"));
-    assert_eq!(full.len(), 5);
-    assert_eq!(ids(&d.path().join("out/pairs.jsonl")), full);
-    let (_, s, _) = run_source(&d);
-    assert_eq!(s["status"], "up_to_date", "{s}");
+    output_is_a_full_runs_and_up_to_date(&d);
 }
